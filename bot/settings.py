@@ -116,9 +116,12 @@ def _expected_type(tp: Any) -> type:
     return tp if isinstance(tp, type) else str
 
 
-def _coerce(value: Any, tp: type, where: str) -> Any:
+_TYPE_WORDS = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+
+
+def _coerce(value: Any, tp: type, where: str, from_env: bool = False) -> Any:
     """Check a TOML value (or convert an environment string) to the field's type."""
-    if isinstance(value, str) and tp is not str:
+    if from_env and tp is not str:
         text = value.strip()
         try:
             if tp is bool:
@@ -133,7 +136,7 @@ def _coerce(value: Any, tp: type, where: str) -> Any:
             if tp is float:
                 return float(text)
         except ValueError:
-            raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}") from None
+            raise ConfigError(f"{where}: expected {_TYPE_WORDS[tp]}, got {value!r}") from None
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if tp is bool and not isinstance(value, bool):
@@ -141,7 +144,7 @@ def _coerce(value: Any, tp: type, where: str) -> Any:
     if tp is int and (isinstance(value, bool) or not isinstance(value, int)):
         raise ConfigError(f"{where}: expected an integer, got {value!r}")
     if not isinstance(value, tp):
-        raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}")
+        raise ConfigError(f"{where}: expected {_TYPE_WORDS.get(tp, tp.__name__)}, got {value!r}")
     return value
 
 
@@ -201,7 +204,9 @@ def load_settings(
         for key in known_keys:
             name = env_name(section_name, key)
             if name in env and env[name] != "":
-                kwargs[key] = _coerce(env[name], _expected_type(hints[key]), f"environment {name}")
+                kwargs[key] = _coerce(
+                    env[name], _expected_type(hints[key]), f"environment {name}", from_env=True
+                )
         sections[section_name] = section_cls(**kwargs)
     settings = Settings(**sections)
     _validate(settings)
@@ -212,7 +217,9 @@ def _validate(settings: Settings) -> None:
     """Range checks that types alone cannot express."""
     s = settings
     if s.summary.backend not in _VALID_BACKENDS:
-        raise ConfigError(f"summary.backend: expected one of {sorted(_VALID_BACKENDS)}, got {s.summary.backend!r}")
+        raise ConfigError(
+            f"summary.backend: expected one of {sorted(_VALID_BACKENDS)}, got {s.summary.backend!r}"
+        )
     if s.summary.backend == "llm" and not (s.summary.llm_url and s.summary.llm_model):
         raise ConfigError("summary.backend = 'llm' needs summary.llm_url and summary.llm_model")
     if not 1 <= s.summary.min_sentences <= s.summary.max_sentences:
