@@ -334,6 +334,8 @@ def test_same_site_uses_the_registrable_domain() -> None:
     assert same_site("https://www.example.co.uk/a", "https://news.example.co.uk/b")
     assert not same_site("https://example.co.uk/a", "https://other.co.uk/a")
     assert not same_site("https://alice.github.io/a", "https://bob.github.io/a")
+    assert same_site("https://www.gazette.example/a", "https://gazette.example/b")
+    assert not same_site("http://127.0.0.1/a", "http://127.0.0.2/a")
 
 
 # Address policy --------------------------------------------------------------------------------

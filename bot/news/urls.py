@@ -110,8 +110,9 @@ def host_of(url: str) -> str:
 
 
 def site_key(url: str) -> str:
-    """The registrable domain (`bbc.co.uk` for `news.bbc.co.uk`), or the bare host for IP
-    addresses and single-label names, so sub-domains of one site count as the same site."""
+    """The registrable domain (`bbc.co.uk` for `news.bbc.co.uk`), so sub-domains of one site count
+    as the same site. IP addresses and single-label names are their own key; a name under a suffix
+    the public-suffix list does not know (`.example`, `.internal`) keys on its last two labels."""
     host = host_of(url)
     if not host:
         return ""
@@ -122,7 +123,9 @@ def site_key(url: str) -> str:
     else:
         return host
     domain = tld.get_fld(host, fix_protocol=True, fail_silently=True)
-    return str(domain).lower() if domain else host
+    if domain:
+        return str(domain).lower()
+    return ".".join(host.split(".")[-2:])
 
 
 def same_site(url: str, other: str) -> bool:
