@@ -1,0 +1,166 @@
+"""The per-article alias table: every mention of a person or organisation mapped to one entity.
+
+News writes a person's full name once and then shortens it (`Prime Minister Shigeru Ishiba`,
+`Ishiba`, `Mr. Ishiba`, `the prime minister`). Quotes must carry one canonical name per person, so
+that questions about "Ishiba" find every quote; the canonical form is the fullest name without
+titles, and titles and appositions are kept as roles. The table lives for one article only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.quotes.lexicon import ORG_WORDS, SOURCE_NOUNS, TITLES, words
+from bot.quotes.mentions import COMMON, NAME, Mention
+from bot.quotes.model import Speaker
+
+PERSON = "person"
+ORGANISATION = "organisation"
+UNNAMED = "unnamed"
+
+_LOWER_JOINERS = words("of and for the on de & in")
+
+
+@dataclass
+class Entity:
+    """One speaker candidate while an article is read (mutable, local to one extraction)."""
+
+    eid: int
+    name: tuple[str, ...]
+    kind: str
+    gender: str = ""
+    aliases: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
+    titled: bool = False
+
+    @property
+    def canonical(self) -> str:
+        return " ".join(self.name)
+
+    def last_before(self, pos: int) -> int:
+        best = -1
+        for p in self.positions:
+            if p <= pos and p > best:
+                best = p
+        return best
+
+    def note(self, mention: Mention) -> None:
+        if mention.text not in self.aliases:
+            self.aliases.append(mention.text)
+        role = mention.role.strip()
+        if role and role.lower() not in (r.lower() for r in self.roles) and role.lower() != "the":
+            self.roles.append(role)
+        if mention.role:
+            self.titled = True
+        if mention.gender in ("m", "f") and not self.gender:
+            self.gender = mention.gender
+        self.positions.append(mention.start)
+
+
+def _initials(name: tuple[str, ...]) -> str:
+    return "".join(w[0] for w in name if w[:1].isupper() and w not in _LOWER_JOINERS)
+
+
+def _fold(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(w.lower().rstrip(".") for w in words)
+
+
+def _contains(full: tuple[str, ...], short: tuple[str, ...]) -> bool:
+    """`short` is a shortened form of `full`: its words are in `full`, ending or starting it alike."""
+    f, s = _fold(full), _fold(short)
+    if not s or len(s) >= len(f) or not set(s) <= set(f):
+        return False
+    return s[-1] == f[-1] or s[0] == f[0] or len(s) == 1
+
+
+class AliasTable:
+    """Entities of one article, found from their mentions in reading order."""
+
+    def __init__(self) -> None:
+        self.entities: list[Entity] = []
+
+    def _new(self, name: tuple[str, ...], kind: str, mention: Mention) -> Entity:
+        ent = Entity(len(self.entities), name, kind)
+        ent.note(mention)
+        self.entities.append(ent)
+        return ent
+
+    def _candidates(self, name: tuple[str, ...]) -> list[Entity]:
+        folded = _fold(name)
+        exact = [e for e in self.entities if e.kind != UNNAMED and _fold(e.name) == folded]
+        if exact:
+            return exact
+        longer = [e for e in self.entities if e.kind != UNNAMED and _contains(e.name, name)]
+        if longer:
+            # Prefer a surname match over a given-name match (`Mohamed` -> `Ahmed Mohamed`).
+            by_last = [e for e in longer if _fold(e.name)[-1] == folded[-1]]
+            return by_last or longer
+        if len(name) == 1 and name[0].isupper() and len(name[0]) >= 2:
+            return [e for e in self.entities if e.kind == ORGANISATION and _initials(e.name) == name[0]]
+        return []
+
+    def add_name(self, mention: Mention) -> Entity:
+        """Register a NAME mention (first pass, longest names first) and return its entity."""
+        cands = self._candidates(mention.name)
+        if cands:
+            ent = max(cands, key=lambda e: (e.last_before(mention.start), len(e.positions)))
+            ent.note(mention)
+            if mention.org:
+                ent.kind = ORGANISATION
+            return ent
+        shorter = [e for e in self.entities if e.kind != UNNAMED and _contains(mention.name, e.name)]
+        if len(shorter) == 1:
+            ent = shorter[0]
+            ent.name = mention.name
+            ent.note(mention)
+            return ent
+        return self._new(mention.name, ORGANISATION if mention.org else PERSON, mention)
+
+    def resolve(self, mention: Mention, pos: int) -> Entity | None:
+        """The entity a NAME or COMMON mention stands for (pronouns are the caller's business)."""
+        if mention.kind == NAME:
+            return self.add_name(mention)
+        if mention.kind != COMMON:
+            return None
+        head = mention.head
+        words = mention.text.lower().split()
+        definite = bool(words) and words[0] in ("the", "this", "that", "its", "his", "her", "their")
+        if definite and (head in TITLES or head in ORG_WORDS or head in SOURCE_NOUNS):
+            best: Entity | None = None
+            best_pos = -1
+            for e in self.entities:
+                if e.kind == UNNAMED:
+                    continue
+                hit = any(head in r.lower().split() for r in e.roles) or (
+                    e.kind == ORGANISATION and head in (w.lower() for w in e.name)
+                )
+                p = e.last_before(pos)
+                if hit and p > best_pos:
+                    best, best_pos = e, p
+            if best is not None:
+                best.note(mention)
+                return best
+        for e in reversed(self.entities):
+            if e.kind == UNNAMED and e.roles and e.roles[0].split()[-1:] == [head] and (
+                definite or e.canonical.lower() == mention.text.lower()
+            ):
+                e.note(mention)
+                return e
+        ent = Entity(len(self.entities), (mention.text,), UNNAMED, gender=mention.gender)
+        ent.aliases.append(mention.text)
+        ent.roles.append(head)
+        ent.positions.append(mention.start)
+        self.entities.append(ent)
+        return ent
+
+    def speakers(self, ids: list[int]) -> tuple[Speaker, ...]:
+        out = []
+        for eid in ids:
+            e = self.entities[eid]
+            if e.kind == UNNAMED:
+                out.append(Speaker(e.canonical, tuple(e.aliases), (), UNNAMED))
+                continue
+            aliases = tuple(dict.fromkeys([*e.aliases, e.canonical]))
+            out.append(Speaker(e.canonical, aliases, tuple(e.roles), e.kind))
+        return tuple(out)

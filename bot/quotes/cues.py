@@ -1,0 +1,265 @@
+"""Attribution cues: the writer's words that say who speaks a quote.
+
+Read within one sentence, around one quote: after it (`"...," said X`, `"...," X said`, `"...,"
+according to X`, `" — X`) and before it (`X said: "..."`, `X told reporters, "..."`, `calling him a
+"..."`, `according to X, "..."`). The result names the subject phrase as written; resolving it to a
+person (pronouns, aliases) is the speaker module's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.quotes.lexicon import DESCRIBING_VERBS, SPEECH_VERBS, TITLES, words
+from bot.quotes.mentions import (
+    COMMON,
+    NAME,
+    Mention,
+    analyse,
+    comma_chunks,
+    phrase_after,
+    phrase_before,
+)
+from bot.quotes.tokens import PUNCT, QUOTE, WORD, Item
+
+_PASSIVE = words("been was were is are be being")
+_ADVERBS = words(
+    """also later then once famously previously recently earlier reportedly simply just only further
+    again finally quickly bluntly has have had would will could might may did does do not never
+    often always later subsequently then-""")
+# Words opening a comma-separated part that is an adverbial, not a subject or an apposition.
+_ADVERBIAL = words(
+    """in on at after before during while when as since despite following speaking according
+    with without for from by to under over through although though because if but and yet so
+    however meanwhile asked who which whose where""")
+_SOURCE_PHRASES = (("according", "to"), ("in", "the", "words", "of"), ("quoting",), ("quoted",))
+_DASHES = frozenset("—–-")
+_MAX_RIGHT = 12
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who a cue says speaks: a mention, or the sentence's subject for `..., writing "..."`."""
+
+    mention: Mention | None
+    cue: str
+    side: str  # "left" or "right"
+    needs_subject: bool = False
+    role: str = ""  # an apposition read next to the speaker (`, the president of Vantoria,`)
+
+
+def _words(items: Sequence[Item], lo: int, hi: int) -> str:
+    return " ".join(it.text for it in items[lo:hi] if it.kind != QUOTE)
+
+
+def _is_speech_verb(items: Sequence[Item], i: int) -> bool:
+    it = items[i]
+    if it.kind != WORD or it.low not in SPEECH_VERBS:
+        return False
+    # `Call`, `Post` inside a name are not verbs.
+    return not (it.is_cap and i > 0 and items[i - 1].kind == WORD)
+
+
+def _is_passive(items: Sequence[Item], v: int, lo: int) -> bool:
+    k = v - 1
+    while k >= lo and items[k].kind == WORD and items[k].low in ("not", "also", "never", "reportedly"):
+        k -= 1
+    return k >= lo and items[k].kind == WORD and items[k].low in _PASSIVE
+
+
+def _skip_adverbs_back(items: Sequence[Item], k: int, lo: int) -> int:
+    while k >= lo and items[k].kind == WORD and (
+        items[k].low in _ADVERBS or (items[k].low.endswith("ly") and not items[k].is_cap)
+    ):
+        k -= 1
+    return k
+
+
+def _valid_name(m: Mention | None) -> bool:
+    return (
+        m is not None
+        and m.kind == NAME
+        and bool(m.name)
+        and not all(w.lower().rstrip(".") in TITLES for w in m.name)
+    )
+
+
+def subject_before(items: Sequence[Item], lo: int, end: int) -> tuple[Mention | None, str]:
+    """The subject phrase that ends right before ``end`` (a verb), with any apposition as role."""
+    k = _skip_adverbs_back(items, end - 1, lo)
+    if k < lo:
+        return None, ""
+    if not (items[k].kind == PUNCT and items[k].text == ","):
+        phrase = phrase_before(items, k, lo)
+        return (analyse(phrase) if phrase else None), ""
+    chunks = comma_chunks(items, lo, k)
+    found: list[tuple[Mention, bool]] = []  # (mention, chunk was read whole)
+    for cs, ce in reversed(chunks[-4:]):
+        first = items[cs]
+        if first.kind == WORD and first.low in _ADVERBIAL and found:
+            break
+        phrase = phrase_before(items, ce - 1, cs)
+        whole = bool(phrase) and phrase[0].start == items[cs].start
+        m = analyse(phrase) if phrase else None
+        if m is None:
+            if found:
+                break
+            continue
+        if first.kind == WORD and first.low in _ADVERBIAL and not whole:
+            continue
+        found.append((m, whole))
+        if _valid_name(m) and whole:
+            break
+    names = [m for m, _ in found if _valid_name(m)]
+    appos = [m for m, _ in found if m.kind == COMMON]
+    if names:
+        role = appos[0].text if appos else ""
+        return names[0], role
+    if found:
+        return found[-1][0], ""
+    return None, ""
+
+
+def _np_forward(items: Sequence[Item], i: int, hi: int) -> tuple[Mention | None, str, int]:
+    """A speaker phrase after a cue (`said the chief secretary, Aya Morimoto`), with its apposition."""
+    phrase = phrase_after(items, i, hi)
+    if not phrase:
+        return None, "", i
+    m = analyse(phrase)
+    j = i + len(phrase)
+    role = ""
+    # `the chief cabinet secretary, Aya Morimoto` / `Elena Marsh, the president of Vantoria,`
+    if j + 1 < hi and items[j].kind == PUNCT and items[j].text == ",":
+        nxt = phrase_after(items, j + 1, hi)
+        m2 = analyse(nxt) if nxt else None
+        if m is not None and m.kind == COMMON and _valid_name(m2):
+            role, m = m.text, m2
+            j = j + 1 + len(nxt)
+        elif _valid_name(m) and m2 is not None and m2.kind == COMMON:
+            role = m2.text
+            j = j + 1 + len(nxt)
+            if j < hi and items[j].kind == PUNCT and items[j].text == ",":
+                j += 1
+    return m, role, j
+
+
+def _source_phrase_at(items: Sequence[Item], i: int, hi: int) -> int:
+    """Length of an `according to`-like phrase starting at i, or 0."""
+    for phrase in _SOURCE_PHRASES:
+        n = len(phrase)
+        if i + n <= hi and all(
+            items[i + t].kind == WORD and items[i + t].low == phrase[t] for t in range(n)
+        ):
+            if phrase == ("quoted",) and not (i + 1 < hi and items[i + 1].low in ("by",)):
+                continue
+            return n + (1 if phrase == ("quoted",) else 0)
+    return 0
+
+
+def right_attribution(items: Sequence[Item], k: int, hi: int) -> Attribution | None:
+    """Attribution written after the quote at index k, up to index hi."""
+    i = k + 1
+    dash = False
+    while i < hi and items[i].kind == PUNCT and items[i].text in ",:" + "".join(_DASHES):
+        dash = dash or items[i].text in _DASHES
+        i += 1
+    if i >= hi:
+        return None
+    n = _source_phrase_at(items, i, hi)
+    if n:
+        m, role, _ = _np_forward(items, i + n, hi)
+        if m is not None:
+            return Attribution(m, _words(items, i, i + n), "right", role=role)
+        return None
+    if _is_speech_verb(items, i):
+        m, role, _ = _np_forward(items, i + 1, hi)
+        if m is not None:
+            return Attribution(m, items[i].text, "right", role=role)
+        return None
+    for v in range(i, min(hi, i + _MAX_RIGHT)):
+        it = items[v]
+        if it.kind == QUOTE:
+            break
+        if _is_speech_verb(items, v) and not _is_passive(items, v, i):
+            m, role = subject_before(items, i, v)
+            if m is None:
+                return None
+            if not _opens_segment(items, i, m):
+                return None
+            return Attribution(m, it.text, "right", role=role)
+    if dash:
+        m, role, _ = _np_forward(items, i, hi)
+        if m is not None and m.kind == NAME:
+            return Attribution(m, "—", "right", role=role)
+    return None
+
+
+def _opens_segment(items: Sequence[Item], i: int, m: Mention) -> bool:
+    """The subject found after a quote must open the attribution (`, the ministry said`)."""
+    for it in items[i:]:
+        if it.start >= m.start:
+            return True
+        if it.kind != WORD or it.low not in ("the", "a", "an", "as", "and", "but"):
+            return False
+    return False
+
+
+def left_attribution(items: Sequence[Item], k: int, lo: int) -> Attribution | None:
+    """Attribution written before the quote at index k, back to index lo."""
+    # `according to X, "..."`, `in the words of X, "..."`, `quoting X, "..."`
+    for i in range(lo, k):
+        n = _source_phrase_at(items, i, k)
+        if n:
+            m, role, j = _np_forward(items, i + n, k)
+            rest = items[j:k]
+            if m is not None and all(it.kind == PUNCT for it in rest):
+                return Attribution(m, _words(items, i, i + n), "left", role=role)
+            if m is not None and items[i].low == "quoting":
+                return Attribution(m, "quoting", "left", role=role)
+    v = k - 1
+    while v >= lo:
+        it = items[v]
+        if it.kind == QUOTE:
+            break
+        if _is_speech_verb(items, v) and not _is_passive(items, v, lo):
+            return _subject_of_verb(items, v, k, lo)
+        v -= 1
+    # `Smith: "..."`
+    if k - 1 > lo and items[k - 1].kind == PUNCT and items[k - 1].text == ":":
+        phrase = phrase_before(items, k - 2, lo)
+        m = analyse(phrase) if phrase else None
+        if _valid_name(m) and phrase and phrase[0].start == items[lo].start:
+            return Attribution(m, ":", "left")
+    return None
+
+
+def _subject_of_verb(items: Sequence[Item], v: int, k: int, lo: int) -> Attribution | None:
+    verb = items[v]
+    cue_end = v + 1
+    while cue_end < k and items[cue_end].kind == WORD and cue_end - v <= 5:
+        cue_end += 1
+    cue = _words(items, v, cue_end)
+    # Inverted before the quote: `said Smith: "..."`, `says Tom Smith, "..."`.
+    if v + 1 < k and items[v + 1].kind == WORD and items[v + 1].is_cap:
+        m, role, j = _np_forward(items, v + 1, k)
+        if _valid_name(m) and j < k and all(it.kind == PUNCT for it in items[j:k]):
+            return Attribution(m, verb.text, "left", role=role)
+    before = _skip_adverbs_back(items, v - 1, lo)
+    participle = verb.low.endswith("ing")
+    if participle and (before < lo or items[before].kind == PUNCT or items[before].low in ("and", "by")):
+        return Attribution(None, cue, "left", needs_subject=True)
+    if before >= lo and items[before].kind == WORD and items[before].low in ("and", "but", "then"):
+        return Attribution(None, cue, "left", needs_subject=True)
+    m, role = subject_before(items, lo, v)
+    if m is None:
+        return Attribution(None, cue, "left", needs_subject=True)
+    return Attribution(m, cue, "left", role=role)
+
+
+def describing_cue_before(items: Sequence[Item], k: int, lo: int) -> bool:
+    """`called him a "..."` / `described her as "..."`: a description in quotes, not a name."""
+    for v in range(max(lo, k - 6), k):
+        if items[v].kind == WORD and items[v].low in DESCRIBING_VERBS:
+            return v < k - 1
+    return False

@@ -1,0 +1,371 @@
+"""Quote extraction: spans, then speech or not, then who speaks, sentence by sentence.
+
+The article is read in order because attribution depends on what came before: a pronoun points
+back to the subject of an earlier sentence, and a quote with no cue continues the last speaker.
+Each decision is a small rule with its own unit test; see the sibling modules for the rules.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from bot.quotes.aliases import ORGANISATION, PERSON, UNNAMED, AliasTable, Entity
+from bot.quotes.cues import Attribution, describing_cue_before, left_attribution, right_attribution
+from bot.quotes.lexicon import (
+    FUNCTION_WORDS,
+    NAMING_VERBS,
+    SPEECH_NOUNS,
+    SPEECH_VERBS,
+    WEEKDAYS_MONTHS,
+    words,
+)
+from bot.quotes.mentions import NAME, PRONOUN, Mention, analyse, is_name_token, phrase_after
+from bot.quotes.model import Extraction, Quote
+from bot.quotes.spans import RawQuote, find_quote_spans
+from bot.quotes.tokens import PUNCT, QUOTE, WORD, Item, Sentence, build_items, split_sentences
+
+log = logging.getLogger(__name__)
+
+_TERMINAL = re.compile(r"[.?!…][)\]’']*$")
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_SMALL = words("a an the of and or for to in on at by with from as is vs vs. de la")
+_PREPOSITIONS = words("on in at of for from by with about into onto via")
+_SCARE = frozenset(("so-called", "term", "word", "phrase", "slogan", "hashtag", "motto", "words"))
+_NAME_JOINERS = words("of de al bin van von la le da du del &")
+_CLAUSE_OPENERS = words(
+    """in on at after before during while when since despite following according with without for
+    from by to under over through although though because if yesterday today last this asked
+    speaking writing having given unlike amid among like""")
+
+
+@dataclass
+class _SentenceInfo:
+    """What later sentences need to know about an earlier one."""
+
+    subject: Entity | None = None
+    speech_subject: Entity | None = None  # subject of a speech verb or noun outside quotes
+    speakers: list[Entity] = field(default_factory=list)
+    mentions: list[tuple[int, Entity]] = field(default_factory=list)  # (offset, entity)
+
+
+@dataclass
+class _Found:
+    raw: RawQuote
+    sentence: int
+    entity: Entity | None
+    mention: str | None
+    cue: str | None
+    partial: bool
+
+
+def _is_title_case(text: str) -> bool:
+    words = _WORD.findall(text)
+    if not words or len(words) > 8:
+        return False
+    content = [w for w in words if w.lower() not in _SMALL]
+    return bool(content) and all(w[:1].isupper() or w[:1].isdigit() for w in content)
+
+
+def _word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+class _Reader:
+    """One pass over one article (state lives here, never in module globals)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.raw = find_quote_spans(text)
+        self.items = build_items(text, self.raw)
+        self.sentences = split_sentences(text, self.items)
+        self.table = AliasTable()
+        self.lower_vocab = {m.group(0) for m in re.finditer(r"\b[a-z][a-z'’-]*\b", text)}
+        self.info: list[_SentenceInfo] = [_SentenceInfo() for _ in self.sentences]
+        self.found: list[_Found] = []
+        self.last_speaker: Entity | None = None
+
+    # -- names ---------------------------------------------------------------------------------
+
+    def _name_start(self, sent: Sentence, i: int) -> bool:
+        it = sent.items[i]
+        if not is_name_token(it):
+            return False
+        low = it.low
+        if low in FUNCTION_WORDS or low in WEEKDAYS_MONTHS:
+            return False
+        first = i == 0 or (sent.items[i - 1].kind in (PUNCT, QUOTE) and sent.items[i - 1].text in "—:\"(")
+        return not (first and low in self.lower_vocab)
+
+    def harvest_names(self) -> None:
+        """First pass: every capitalised name with its titles, longest first, into the alias table."""
+        found: list[tuple[int, Mention]] = []
+        for si, sent in enumerate(self.sentences):
+            items = sent.items
+            i = 0
+            while i < len(items):
+                if not self._name_start(sent, i):
+                    i += 1
+                    continue
+                # Extend back over titles/roles glued to the name (`Prime Minister`, `coach`).
+                b = i
+                while b > 0 and items[b - 1].kind == WORD and self._role_word(items[b - 1]):
+                    b -= 1
+                cut = i
+                while cut < len(items):
+                    w = items[cut]
+                    if is_name_token(w) or (
+                        w.kind == WORD
+                        and w.low in _NAME_JOINERS
+                        and cut + 1 < len(items)
+                        and is_name_token(items[cut + 1])
+                    ):
+                        cut += 1
+                        continue
+                    break
+                m = analyse(items[b:cut])
+                if m is not None and m.kind == NAME and m.name:
+                    found.append((si, m))
+                i = max(cut, i + 1)
+        for si, m in sorted(found, key=lambda x: -len(x[1].name)):
+            ent = self.table.add_name(m)
+            self.info[si].mentions.append((m.start, ent))
+        for inf in self.info:
+            inf.mentions.sort(key=lambda x: x[0])
+
+    @staticmethod
+    def _role_word(it: Item) -> bool:
+        from bot.quotes.lexicon import ROLE_NOUNS, TITLES
+
+        low = it.low.rstrip(".")
+        return low in TITLES or low in ROLE_NOUNS or (it.is_cap and low.endswith(("an", "ese", "ish")))
+
+    # -- subjects and pronouns -----------------------------------------------------------------
+
+    def sentence_subject(self, si: int) -> Mention | None:
+        items = self.sentences[si].items
+        i = 0
+        while i < len(items) and items[i].kind == WORD and items[i].low in ("but", "and", "yet", "so"):
+            i += 1
+        if i < len(items) and items[i].kind == QUOTE:
+            return None
+        if i < len(items) and items[i].kind == WORD and (
+            items[i].low in _CLAUSE_OPENERS or items[i].low.endswith("ing")
+        ):
+            comma = next(
+                (k for k in range(i, min(len(items), i + 25)) if items[k].text == ","),
+                None,
+            )
+            if comma is None:
+                return None
+            i = comma + 1
+        phrase = phrase_after(items, i, len(items))
+        return analyse(phrase) if phrase else None
+
+    def resolve(self, m: Mention | None, si: int, pos: int) -> Entity | None:
+        if m is None:
+            return None
+        if m.kind == PRONOUN:
+            return self.resolve_pronoun(m, si, pos)
+        return self.table.resolve(m, pos)
+
+    @staticmethod
+    def _agrees(ent: Entity, gender: str) -> bool:
+        if gender in ("m", "f"):
+            return ent.kind == PERSON and ent.gender in ("", gender)
+        if gender == "n":
+            return ent.kind in (ORGANISATION, UNNAMED)
+        if gender == "p":
+            return ent.kind in (ORGANISATION, UNNAMED) or ent.gender == "p"
+        return True
+
+    def resolve_pronoun(self, m: Mention, si: int, pos: int) -> Entity | None:
+        """Nearest agreeing antecedent: this sentence, then the subjects of earlier sentences."""
+        gender = m.gender
+        if gender == "x":
+            return None
+        info = self.info[si]
+        levels: list[list[Entity]] = []
+        here: list[Entity] = []
+        if info.subject is not None and info.subject.positions and min(info.subject.positions) < pos:
+            here.append(info.subject)
+        here += [e for p, e in info.mentions if p < pos]
+        levels.append(here)
+        for back in range(si - 1, max(-1, si - 4), -1):
+            prev = self.info[back]
+            level = [prev.subject] if prev.subject is not None else []
+            level += prev.speakers
+            level += [e for _, e in prev.mentions]
+            levels.append(level)
+        if self.last_speaker is not None:
+            levels.append([self.last_speaker])
+        for level in levels:
+            agreeing = [e for e in level if self._agrees(e, gender)]
+            if agreeing:
+                exact = [e for e in agreeing if gender in ("m", "f") and e.gender == gender]
+                return (exact or agreeing)[0]
+        return None
+
+    # -- speech or not -------------------------------------------------------------------------
+
+    def _prev_word(self, items: tuple[Item, ...], k: int) -> Item | None:
+        return items[k - 1] if k > 0 else None
+
+    def is_not_speech(self, items: tuple[Item, ...], k: int, att: Attribution | None) -> bool:
+        """Scare quotes, titles, names and terms: quoted words that nobody says."""
+        q = items[k]
+        prev = self._prev_word(items, k)
+        prev2 = items[k - 2] if k > 1 else None
+        if prev is not None and prev.kind == WORD:
+            if prev.low in _SCARE or (prev.low == "called" and prev2 is not None and prev2.low == "so"):
+                return True
+            if prev.low in NAMING_VERBS and not describing_cue_before(items, k, 0):
+                return True
+            if prev.low == "as" and prev2 is not None and prev2.low in NAMING_VERBS | {"known"}:
+                return True
+        title = _is_title_case(q.text) and not _TERMINAL.search(q.text)
+        if title:
+            tight = att is not None and (
+                (att.side == "right" and k == 0)
+                or (att.side == "left" and prev is not None and prev.kind == PUNCT and prev.text in ",:")
+            )
+            if not tight:
+                return True
+        # `says on "The Daily Countdown"`: the object of a preposition is a name, not speech.
+        return (
+            prev is not None
+            and prev.kind == WORD
+            and prev.low in _PREPOSITIONS
+            and _word_count(q.text) <= 6
+            and q.text[:1].isupper()
+        )
+
+    # -- the pass ------------------------------------------------------------------------------
+
+    def run(self) -> Extraction:
+        self.harvest_names()
+        for si, sent in enumerate(self.sentences):
+            info = self.info[si]
+            subj = self.sentence_subject(si)
+            if subj is not None and subj.kind != PRONOUN:
+                info.subject = self.table.resolve(subj, subj.start)
+            elif subj is not None:
+                info.subject = self.resolve_pronoun(subj, si, subj.start)
+            self.read_sentence(si, sent)
+            speech = self.speech_subject(si, sent)
+            if speech is not None:
+                info.speech_subject = speech
+        return self.build()
+
+    def speech_subject(self, si: int, sent: Sentence) -> Entity | None:
+        """Subject of a speech verb or noun in the writer's words (`Heald noted ...`)."""
+        items = sent.items
+        for v, it in enumerate(items):
+            if it.kind != WORD:
+                continue
+            if it.low in SPEECH_VERBS or it.low in SPEECH_NOUNS:
+                att = left_attribution(items, v + 1, 0) if it.low in SPEECH_VERBS else None
+                if att is not None and att.mention is not None:
+                    return self.resolve(att.mention, si, att.mention.start)
+                return self.info[si].subject
+        return None
+
+    def read_sentence(self, si: int, sent: Sentence) -> None:
+        items = sent.items
+        qks = [k for k, it in enumerate(items) if it.kind == QUOTE]
+        info = self.info[si]
+        pending: list[tuple[int, Attribution | None]] = []
+        for n, k in enumerate(qks):
+            lo = qks[n - 1] + 1 if n > 0 else 0
+            hi = qks[n + 1] if n + 1 < len(qks) else len(items)
+            initial = all(it.kind == PUNCT for it in items[lo:k]) and (n == 0 or lo > 0)
+            att: Attribution | None
+            if initial:
+                att = right_attribution(items, k, hi) or left_attribution(items, k, lo if n else 0)
+            else:
+                att = left_attribution(items, k, 0) or right_attribution(items, k, hi)
+            if self.is_not_speech(items, k, att):
+                continue
+            if att is None:
+                opening = all(it.kind == PUNCT or it.kind == QUOTE for it in items[:k])
+                if not opening or _word_count(items[k].text) < 2:
+                    continue
+            pending.append((k, att))
+        for k, att in pending:
+            ent: Entity | None = None
+            mention: str | None = None
+            cue: str | None = None
+            if att is not None:
+                cue = att.cue
+                if att.needs_subject:
+                    ent = info.subject
+                    mention = None
+                elif att.mention is not None:
+                    ent = self.resolve(att.mention, si, att.mention.start)
+                    mention = att.mention.text
+                    if ent is not None and att.role and att.role not in ent.roles and ent.kind != UNNAMED:
+                        ent.roles.append(att.role)
+            q = items[k]
+            prev = items[k - 1] if k > 0 else None
+            partial = bool(re.match(r"\W*[a-z]", q.text)) or (
+                prev is not None and prev.kind == WORD and prev.low not in SPEECH_VERBS
+                and not prev.is_cap and _word_count(q.text) <= 8
+            )
+            self.found.append(_Found(self.raw[q.qi], si, ent, mention, cue, partial))
+            if ent is not None:
+                info.speakers.append(ent)
+        # Quotes with no speaker: the other half of a split quote, else the speaker continues.
+        mine = [f for f in self.found if f.sentence == si]
+        for f in mine:
+            if f.entity is None:
+                same = next((g.entity for g in mine if g.entity is not None), None)
+                f.entity = same or self.inherited(si)
+                if f.entity is not None and f.entity not in info.speakers:
+                    info.speakers.append(f.entity)
+        for f in mine:
+            if f.entity is not None:
+                self.last_speaker = f.entity
+
+    def inherited(self, si: int) -> Entity | None:
+        for back in range(si - 1, max(-1, si - 3), -1):
+            prev = self.info[back]
+            if prev.speakers:
+                return prev.speakers[-1]
+            if prev.speech_subject is not None:
+                return prev.speech_subject
+        return self.last_speaker
+
+    # -- output --------------------------------------------------------------------------------
+
+    def build(self) -> Extraction:
+        quotes: list[Quote] = []
+        used: list[int] = []
+        for f in self.found:
+            ent = f.entity
+            speaker = ent.canonical if ent is not None else None
+            named = ent is not None and ent.kind != UNNAMED
+            if ent is not None and ent.eid not in used:
+                used.append(ent.eid)
+            sent = self.sentences[f.sentence]
+            quotes.append(
+                Quote(
+                    text=f.raw.text_in(self.text),
+                    start=f.raw.start,
+                    end=f.raw.end,
+                    speaker=speaker,
+                    speaker_mention=f.mention,
+                    cue=f.cue,
+                    partial=f.partial,
+                    named=named,
+                    context=self.text[sent.start : sent.end],
+                )
+            )
+        return Extraction(tuple(quotes), self.table.speakers(used))
+
+
+def extract(text: str) -> Extraction:
+    """Every quotation of an article with its speaker, and the article's speakers with aliases."""
+    if not text or not text.strip():
+        return Extraction((), ())
+    return _Reader(text).run()

@@ -1,0 +1,361 @@
+"""Noun phrases that can name a speaker, read off the writer's words around a cue.
+
+A mention is what the article wrote (`Japanese Prime Minister Shigeru Ishiba`, `he`, `a
+spokesperson for the ministry`); this module splits it into the name and the role, so that the
+alias table can map every form to one person. There is no parser: news attributions are short and
+formulaic, and a phrase is read from capitalisation, a few word lists and its prepositions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.quotes.lexicon import (
+    FEMALE_NAMES,
+    FEMALE_TITLES,
+    FUNCTION_WORDS,
+    MALE_NAMES,
+    MALE_TITLES,
+    NAME_PARTICLES,
+    ORG_WORDS,
+    PRONOUNS,
+    ROLE_NOUNS,
+    SPEECH_NOUNS,
+    SPEECH_VERBS,
+    TITLES,
+    WEEKDAYS_MONTHS,
+    words,
+)
+from bot.quotes.tokens import PUNCT, QUOTE, WORD, Item
+
+PRONOUN = "pronoun"
+NAME = "name"
+COMMON = "common"
+
+# Words that may open a phrase before its noun but are not part of it.
+_LEADING = words(
+    """as when but and then while although though because after before so yet meanwhile however
+    also still since if once where with without whereas later finally instead meanwhile""")
+_DETERMINERS = words(
+    "the a an one two three four five some several many most all both his her its their our this "
+    "that these those another each every any no"
+)
+# Prepositions that may join the parts of one noun phrase (`a spokesperson for the ministry`).
+_NP_PREPS = words("of for at from by on in with")
+# Lower-case words that end a noun phrase when read backwards from a verb.
+_STOP = words("""
+    that which who whom whose what where when why how and but or nor so yet if than then because
+    while although though as is was were are be been being has have had do does did not no also
+    to into onto upon about over under after before during since until against between through
+    would will could should can may might must shall just only even still again too very
+    there here it he she they we i you him them us me
+    """)
+_POSSESSIVE = re.compile(r"['’]s?$")
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9&.]{1,9}$")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A phrase naming a possible speaker: its text as written and what it says about them."""
+
+    text: str
+    start: int
+    end: int
+    kind: str  # PRONOUN | NAME | COMMON
+    name: tuple[str, ...] = ()  # name tokens without titles or possessive
+    role: str = ""  # titles and role words written with the name
+    gender: str = ""  # "m", "f", "p" (plural), "n" (thing) or "" when unknown
+    org: bool = False
+    head: str = ""  # head noun of a common phrase ("spokesperson")
+
+
+def strip_possessive(word: str) -> str:
+    if word.endswith(("'s", "’s")):
+        return word[:-2]
+    if word.endswith(("s'", "s’")):
+        return word[:-1]
+    return word
+
+
+def is_name_token(it: Item) -> bool:
+    """A capitalised word that can be part of a name (`al-Amr` and `Secunia.com` too)."""
+    if it.kind != WORD:
+        return False
+    t = it.text
+    if t[:1].isupper() or (t[:1].isdigit() and any(c.isalpha() for c in t)):
+        return True
+    if "-" in t:
+        head, _, tail = t.partition("-")
+        return head in NAME_PARTICLES and tail[:1].isupper()
+    return t.endswith((".com", ".org", ".net"))
+
+
+def _title_like(word: str) -> bool:
+    return strip_possessive(word).lower().rstrip(".") in TITLES or word.lower() in TITLES
+
+
+def _nationality(word: str) -> bool:
+    """`Japanese`, `Afghan`, `Swedish`, `U.S.`: adjectives before a title, part of the role."""
+    w = word.rstrip(".")
+    return (bool(re.search(r"(an|ese|ish|ic|i|ch)$", w)) and len(w) > 3) or "." in word
+
+
+def gender_of(name: Sequence[str], role: str) -> str:
+    role_words = {w.lower() for w in role.split()}
+    if role_words & MALE_TITLES:
+        return "m"
+    if role_words & FEMALE_TITLES:
+        return "f"
+    if len(name) >= 2:
+        first = name[0].lower()
+        if first in FEMALE_NAMES and first not in MALE_NAMES:
+            return "f"
+        if first in MALE_NAMES and first not in FEMALE_NAMES:
+            return "m"
+    return ""
+
+
+def looks_org(words: Sequence[str]) -> bool:
+    lows = [strip_possessive(w).lower().rstrip(".") for w in words]
+    if any(w in ORG_WORDS for w in lows):
+        return True
+    return len(words) == 1 and bool(
+        _ACRONYM.match(words[0]) or words[0].endswith((".com", ".org", ".net"))
+    )
+
+
+def _split_given_name(run: list[str]) -> int:
+    """Index where a person's name starts inside a longer capitalised run (`Washington Chris Gregoire`)."""
+    for i, w in enumerate(run):
+        low = w.lower()
+        if i > 0 and (low in MALE_NAMES or low in FEMALE_NAMES):
+            return i
+    return max(0, len(run) - 2) if len(run) >= 3 else len(run) - 1
+
+
+def _name_suffix(words: list[str]) -> int:
+    """Start of the trailing run of name words (capitalised, not titles) in ``words``."""
+    i = len(words)
+    while i > 0:
+        w = words[i - 1]
+        low = w.lower()
+        if w[:1].isupper() or w[:1].isdigit() or ("-" in w and w.split("-")[-1][:1].isupper()):
+            if _title_like(w) and i < len(words):
+                break
+            if _title_like(w) and i == len(words) and low.rstrip(".") in {"qc", "kc", "sc", "jr", "sr"}:
+                i -= 1
+                continue
+            if _title_like(w):
+                break
+            i -= 1
+        elif low in NAME_PARTICLES and i < len(words) and i > 1 and words[i - 2][:1].isupper():
+            i -= 1
+        else:
+            break
+    # Trailing honorifics (`Mark Tedeschi, QC`) were skipped above; drop leading particles.
+    while i < len(words) and words[i].lower() in NAME_PARTICLES:
+        i += 1
+    return i
+
+
+def analyse(items: Sequence[Item]) -> Mention | None:
+    """Read a phrase (no commas inside) as a pronoun, a name with its role, or a common description."""
+    words = [it for it in items if it.kind in (WORD, QUOTE)]
+    while words and words[0].kind == WORD and words[0].low in _LEADING:
+        words = words[1:]
+    while words and words[-1].kind == WORD and words[-1].low in _LEADING:
+        words = words[:-1]
+    if not words or any(w.kind == QUOTE for w in words):
+        return None
+    start, end = words[0].start, words[-1].end
+    text = " ".join(w.text for w in words)
+    if len(words) == 1 and words[0].low in PRONOUNS:
+        return Mention(words[0].text, start, end, PRONOUN, gender=PRONOUNS[words[0].low])
+    toks = [w.text for w in words]
+    # Split at the first preposition into the head part and its complements.
+    cut = next((i for i, w in enumerate(toks) if w in _NP_PREPS and i > 0), len(toks))
+    head, rest = toks[:cut], toks[cut:]
+    plain = [w for w in toks if w.lower() not in _DETERMINERS]
+    # An organisation named in full: capitalised words joined by `of`, `and`, `for`, `&`.
+    caps_only = all(
+        w[:1].isupper() or w in ("of", "and", "for", "&", "on", "the", "de") or w.lower() in _DETERMINERS
+        for w in toks
+    )
+    if caps_only and looks_org(plain) and not _person_inside(head):
+        name = tuple(strip_possessive(w) for w in plain if w not in ("the",))
+        if name and name[0] == "The":
+            name = name[1:]
+        return Mention(text, start, end, NAME, name=name, org=True, gender="n")
+    # Possessive owner of a document or site: `Cornyn's statement`, `PC World's recent analysis`.
+    for i, w in enumerate(head):
+        if _POSSESSIVE.search(w) and w[:1].isupper() and i + 1 < len(head) and not head[i + 1][:1].isupper():
+            noun = head[-1].lower()
+            if noun not in ROLE_NOUNS and noun not in TITLES:
+                j = i
+                while j > 0 and head[j - 1][:1].isupper() and not _title_like(head[j - 1]):
+                    j -= 1
+                owner = tuple(strip_possessive(x) for x in head[j : i + 1])
+                return Mention(text, start, end, NAME, name=owner, org=looks_org(owner))
+    k = _name_suffix(head)
+    if k < len(head):
+        name_words = head[k:]
+        role_words = head[:k]
+        if len(name_words) >= 3 and role_words and role_words[-1].lower() not in TITLES:
+            cut2 = _split_given_name(name_words)
+            role_words, name_words = role_words + name_words[:cut2], name_words[cut2:]
+        name = tuple(strip_possessive(w) for w in name_words)
+        if rest and not role_words:
+            affiliation = " ".join(rest)
+            role = affiliation if affiliation[:3] in ("of ", "at ") or rest[0] in ("of", "at") else ""
+        else:
+            role = " ".join(role_words)
+        org = looks_org(name) and not _person_inside(name_words)
+        if name and name[0] in ("The", "the") and len(name) > 1:
+            name = name[1:]
+        if len(name) == 1 and name[0].lower() in WEEKDAYS_MONTHS:
+            return None
+        gender = "n" if org else gender_of(name, role)
+        return Mention(text, start, end, NAME, name=name, role=role.strip(), gender=gender, org=org)
+    # A role with the name in its complement: `Governor of Washington Chris Gregoire`.
+    if rest and head and all(_title_like(w) or _nationality(w) for w in head):
+        k2 = _name_suffix(rest)
+        run = rest[k2:]
+        if run and k2 < len(rest):
+            cut2 = _split_given_name(run) if k2 >= 1 else 0
+            if len(run) >= 2 or k2 >= 1:
+                name_words = run[cut2:] if len(run) > 1 else run
+                role = " ".join(head + rest[: len(rest) - len(name_words)])
+                name = tuple(strip_possessive(w) for w in name_words)
+                return Mention(text, start, end, NAME, name=name, role=role, gender=gender_of(name, role))
+    # A description: `one senior official`, `a spokesperson for the ministry`, `the company`.
+    nouns = [w for w in head if w.lower() not in _DETERMINERS]
+    if not nouns:
+        return None
+    noun = strip_possessive(nouns[-1]).lower()
+    if noun in FUNCTION_WORDS or noun in SPEECH_VERBS:
+        return None
+    gender = "p" if noun.endswith("s") and not noun.endswith("ss") and noun != "police" else ""
+    if noun == "police":
+        gender = "p"
+    for w in head:
+        if w.lower() in MALE_TITLES:
+            gender = "m"
+        elif w.lower() in FEMALE_TITLES:
+            gender = "f"
+    if noun in SPEECH_NOUNS:
+        gender = "n"
+    return Mention(text, start, end, COMMON, role=" ".join(nouns), gender=gender, head=noun)
+
+
+def _person_inside(words: Sequence[str]) -> bool:
+    return any(w.lower() in MALE_NAMES or w.lower() in FEMALE_NAMES for w in words[:-1]) and not any(
+        w.lower() in ("of", "for") for w in words
+    )
+
+
+def _np_word(it: Item) -> bool:
+    return it.kind == WORD and it.low not in _STOP and it.low not in SPEECH_VERBS
+
+
+def _verbish(it: Item) -> bool:
+    """Lower-case words that are probably verbs or adverbs, where a subject phrase must end."""
+    low = it.low
+    if it.is_cap or low in ROLE_NOUNS or low in SPEECH_NOUNS:
+        return False
+    return low.endswith(("ed", "ly")) or (low.endswith("ing") and low not in ("king",))
+
+
+def phrase_before(items: Sequence[Item], j: int, lo: int) -> list[Item]:
+    """The noun phrase ending at index ``j`` (inclusive), not reaching before ``lo``."""
+    out: list[Item] = []
+    if j >= lo and items[j].kind == WORD and items[j].low in PRONOUNS:
+        return [items[j]]
+    i = j
+    while i >= lo:
+        it = items[i]
+        if it.kind != WORD:
+            break
+        if it.low in _NP_PREPS:
+            # Keep a preposition only between two parts of one phrase.
+            if not out or i - 1 < lo or not _np_word(items[i - 1]) or _verbish(items[i - 1]):
+                break
+            out.append(it)
+            i -= 1
+            continue
+        if not _np_word(it) and not (it.low in ("and", "&") and out and out[-1].is_cap and i > lo
+                                     and items[i - 1].is_cap):
+            break
+        if _verbish(it) and out:
+            break
+        if out and it.low in _DETERMINERS and it.low not in ("his", "her", "its", "their"):
+            out.append(it)
+            # A determiner opens the phrase unless a preposition joins it to an earlier part.
+            if i - 1 >= lo and items[i - 1].kind == WORD and items[i - 1].low in _NP_PREPS:
+                i -= 1
+                continue
+            break
+        out.append(it)
+        i -= 1
+        if len(out) >= 14:
+            break
+    out.reverse()
+    while out and out[0].low in _NP_PREPS:
+        out = out[1:]
+    return out
+
+
+def phrase_after(items: Sequence[Item], i: int, hi: int) -> list[Item]:
+    """The noun phrase starting at index ``i``, not reaching ``hi``."""
+    out: list[Item] = []
+    k = i
+    seen_cap = False
+    while k < hi:
+        it = items[k]
+        if it.kind != WORD:
+            break
+        low = it.low
+        if low in PRONOUNS and not out:
+            return [it]
+        if low in _NP_PREPS:
+            nxt = items[k + 1] if k + 1 < hi else None
+            if not out or nxt is None or nxt.kind != WORD or (nxt.low in WEEKDAYS_MONTHS):
+                break
+            # After a name only `of` may continue (an organisation or affiliation).
+            if seen_cap and out[-1].is_cap and low != "of":
+                break
+            if nxt.low in ("the", "a", "an") and k + 2 < hi and items[k + 2].low in WEEKDAYS_MONTHS:
+                break
+            out.append(it)
+            k += 1
+            continue
+        if low in ("and", "&") and out and out[-1].is_cap and k + 1 < hi and items[k + 1].is_cap:
+            out.append(it)
+            k += 1
+            continue
+        if not _np_word(it) or (_verbish(it) and out):
+            break
+        if it.is_cap:
+            seen_cap = True
+        out.append(it)
+        k += 1
+        if len(out) >= 14:
+            break
+    while out and (out[-1].low in _NP_PREPS or out[-1].low in ("and", "&")):
+        out.pop()
+    return out
+
+
+def comma_chunks(items: Sequence[Item], lo: int, hi: int) -> list[tuple[int, int]]:
+    """(start, end) index ranges of the comma-separated parts of items[lo:hi]."""
+    chunks: list[tuple[int, int]] = []
+    s = lo
+    for k in range(lo, hi):
+        if items[k].kind == PUNCT and items[k].text in ",;()":
+            if k > s:
+                chunks.append((s, k))
+            s = k + 1
+    if hi > s:
+        chunks.append((s, hi))
+    return chunks
