@@ -18,11 +18,14 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import BodyPartReader, web
 
 from . import commands as cmds
+from .core import RecordedRequest, UploadedFile
 from .errors import UNKNOWN_COMMAND, ApiError, form_error, json_response, not_found
+from .gateway import content_visible, without_content
+from .snowflake import snowflake_time
 from .state import THREAD_TYPES, sid
 
 if TYPE_CHECKING:
-    from .server import FakeDiscord, UploadedFile
+    from .server import FakeDiscord
 
 JSON = dict[str, Any]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -53,8 +56,6 @@ def _flag(request: web.Request, name: str) -> bool:
 
 async def _read_body(request: web.Request) -> tuple[Any, list[UploadedFile]]:
     """JSON bodies, or multipart bodies (payload_json plus files[n]) as discord.py sends uploads."""
-    from .server import UploadedFile
-
     if not request.body_exists:
         return None, []
     if request.content_type == "multipart/form-data":
@@ -94,8 +95,6 @@ def _ratelimit_headers(route: str) -> dict[str, str]:
 
 
 def _middleware(server: FakeDiscord, prefix: str) -> Any:
-    from .server import RecordedRequest
-
     @web.middleware
     async def api(request: web.Request, handler: Handler) -> web.StreamResponse:
         path = request.path[len(prefix) :] or "/"
@@ -352,8 +351,6 @@ async def delete_webhook_message(request: web.Request) -> web.Response:
 
 def _visible(server: FakeDiscord, message: JSON) -> JSON:
     """REST hides content too when the app lacks the message-content privilege."""
-    from .gateway import content_visible, without_content
-
     payload = server.state.message_payload(message["id"])
     if server.config.message_content_enabled:
         return payload
@@ -484,8 +481,6 @@ def _parse_before(value: str | None) -> dt.datetime | None:
     if value is None:
         return None
     if value.isdigit():
-        from .snowflake import snowflake_time
-
         return snowflake_time(value)
     return dt.datetime.fromisoformat(value)
 
