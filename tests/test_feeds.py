@@ -159,6 +159,12 @@ def test_not_a_feed_raises_feed_error(body: bytes, content_type: str, message: s
     assert message in str(err.value)
 
 
+def test_only_the_first_entries_of_a_huge_feed_are_read() -> None:
+    body = rss([story(n) for n in range(10, 0, -1)]).encode()
+    parsed = parse_feed(body, url="https://g.example/f", max_entries=3)
+    assert [e.key for e in parsed.entries] == ["gazette-10", "gazette-9", "gazette-8"]
+
+
 def test_feed_with_no_entries_is_still_a_feed() -> None:
     assert parse_feed(rss([]).encode(), url="https://g.example/f").entries == ()
 

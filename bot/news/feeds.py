@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 SEEN_ON_ADD = "present when the feed was added"
 NO_LINK = "the entry has no link to an article"
 BAD_LINK = "the entry's link is not a web address"
+MAX_ENTRIES = 500  # real feeds carry tens; a feed with thousands is an archive dump or hostile
 _MAX_KEY = 1000
 _MAX_TITLE = 500
 
@@ -123,8 +124,11 @@ def _feed_links_in_html(body: bytes, base: str) -> list[str]:
     return links
 
 
-def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
-    """Entries of an RSS/Atom document. Raises FeedError when the body is not a feed."""
+def parse_feed(
+    body: bytes, *, url: str, content_type: str | None = None, max_entries: int = MAX_ENTRIES
+) -> ParsedFeed:
+    """Entries of an RSS/Atom document (the first `max_entries`, which in a feed are the newest).
+    Raises FeedError when the body is not a feed."""
     if not body.strip():
         raise FeedError("the feed address returned an empty page")
     headers = {"content-location": url}
@@ -151,7 +155,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
         raise FeedError(f"that address did not return a readable RSS or Atom feed{detail}")
     feed_title = (parsed.get("feed", {}).get("title") or "").strip()[:_MAX_TITLE] or None
     out: list[ParsedEntry] = []
-    for position, entry in enumerate(entries):
+    for position, entry in enumerate(entries[: max(max_entries, 0)]):
         raw_link = (entry.get("link") or "").strip() or None
         title = " ".join((entry.get("title") or "").split())[:_MAX_TITLE] or None
         published = _struct_to_datetime(entry.get("published_parsed")) or _struct_to_datetime(
