@@ -257,6 +257,10 @@ async def test_login_ready_and_guild_create_fill_the_client_cache(server: FakeDi
         # A guild created while connected arrives as GUILD_CREATE too.
         new_guild = await server.create_guild("Second")
         await h.wait(lambda: client.get_guild(int(new_guild)))
+        fetched = await guild.fetch_channels()
+        assert sorted(c.name for c in fetched) == ["comments", "general", "news"]
+    # What discord.py 2.7 asks for by default (zstd-stream instead if `zstandard` is installed).
+    assert server.gateway.connect_queries[0] == {"v": "10", "encoding": "json", "compress": "zlib-stream"}
     assert [r.path for r in server.requests][:1] == ["/users/@me"]
 
 
@@ -365,6 +369,7 @@ async def test_autocomplete_buttons_context_menu_and_modal(server: FakeDiscord, 
     async def who(interaction: discord.Interaction, speaker: str) -> None:
         view = discord.ui.View()
         view.add_item(discord.ui.Button(label="More", custom_id="more"))
+        view.add_item(discord.ui.Button(label="Hide", custom_id="hide"))
         await interaction.response.send_message(f"quotes of {speaker}", view=view)
 
     @bot.tree.context_menu(name="Add to discussion")
@@ -382,8 +387,12 @@ async def test_autocomplete_buttons_context_menu_and_modal(server: FakeDiscord, 
         await interaction.response.send_modal(Feedback())
 
     async def on_interaction(interaction: discord.Interaction) -> None:
-        if interaction.data and interaction.data.get("custom_id") == "more":
+        custom_id = interaction.data.get("custom_id") if interaction.data else None
+        if custom_id == "more":
             await interaction.response.edit_message(content="more quotes", view=None)
+        elif custom_id == "hide":
+            await interaction.response.defer()  # type 6: acknowledge, edit later
+            await interaction.delete_original_response()
 
     bot.add_listener(on_interaction)
 
@@ -413,6 +422,18 @@ async def test_autocomplete_buttons_context_menu_and_modal(server: FakeDiscord, 
         assert click.response_type == 7
         assert server.message_by_id(posted["id"])["content"] == "more quotes"
         assert server.message_by_id(posted["id"])["components"] == []
+        with pytest.raises(CommandRefused):  # the buttons are gone now
+            await server.click_component(world.general_id, posted["id"], "hide", user_id=world.member_id)
+
+        again = await server.invoke_command(
+            "who", channel_id=world.general_id, user_id=world.member_id, options={"speaker": "Trump"}
+        )
+        await server.wait_for_response(again)
+        shown = server.original_response(again)
+        assert shown is not None
+        hide = await server.click_component(world.general_id, shown["id"], "hide", user_id=world.member_id)
+        await server.wait_for(lambda: shown["id"] not in server.state.messages)
+        assert hide.response_type == 6
 
         said = await server.member_says(world.general_id, world.member_id, "a comment")
         menu = await server.invoke_message_command(
@@ -499,6 +520,13 @@ async def test_disallowed_privileged_intent_closes_with_4014() -> None:
         ):
             await asyncio.wait_for(client.start(server.token), 10)
         await client.close()
+        # Without the privilege, REST reads come back without content too.
+        world = await server.build_world()
+        said = await server.member_says(world.general_id, world.member_id, "secret words")
+        async with aiohttp.ClientSession() as http:
+            url = f"{server.api_base}/channels/{world.general_id}/messages/{said['id']}"
+            async with http.get(url, headers={"Authorization": f"Bot {server.token}"}) as resp:
+                assert (await resp.json())["content"] == ""
 
 
 @pytest.mark.asyncio
@@ -641,6 +669,59 @@ async def test_gateway_close_then_resume_replays_missed_events(server: FakeDisco
         await asyncio.wait_for(h.ready.wait(), 10)
         assert server.gateway.identify_count == 2
         assert [m.content for m in h.messages] == ["while you were away", "after the drop"]
+
+
+@pytest.mark.asyncio
+async def test_members_intent_chunks_the_member_list(server: FakeDiscord, world: World) -> None:
+    intents = discord.Intents.default()
+    intents.members = True
+    async with connected(server, QuickClient(intents=intents, guild_ready_timeout=0.05)) as h:
+        guild = h.client.get_guild(int(world.guild_id))
+        assert guild is not None and guild.chunked
+        assert sorted(m.name for m in guild.members) == ["Parley", "editor", "reader"]
+        joined = await server.create_member(world.guild_id, "newcomer")
+        await h.wait(lambda: guild.get_member(int(joined)))
+    assert any(f.op == 8 for f in server.gateway.frames if f.direction == "recv")
+
+
+@pytest.mark.asyncio
+async def test_bot_replies_fetches_deletes_and_bulk_deletes(server: FakeDiscord, world: World) -> None:
+    bulk: list[discord.RawBulkMessageDeleteEvent] = []
+    async with connected(server, make_client(message_content=True)) as h:
+        h.client.event(_collect(bulk, "on_raw_bulk_message_delete"))
+        channel = h.client.get_channel(int(world.general_id))
+        assert isinstance(channel, discord.TextChannel)
+        question = await server.member_says(world.general_id, world.member_id, "who said it?")
+        asked = await channel.fetch_message(int(question["id"]))
+        reply = await asked.reply("Ishiba did", mention_author=False)
+        stored = server.message_by_id(reply.id)
+        assert stored["type"] == 19 and stored["message_reference"]["message_id"] == question["id"]
+        assert stored["mentions"] == []  # mention_author=False: nobody is pinged
+        pinged = await asked.reply("Ishiba did")
+        assert [u["id"] for u in server.message_by_id(pinged.id)["mentions"]] == [world.member_id]
+
+        await reply.delete()
+        await h.wait(lambda: any(d.message_id == reply.id for d in h.deletes))
+        extra = [await channel.send(f"n{i}") for i in range(3)]
+        await channel.delete_messages(extra)
+        await h.wait(lambda: bulk)
+        assert bulk[0].message_ids == {m.id for m in extra}
+        ancient = await server.member_says(
+            world.general_id, world.member_id, "old", at=dt.datetime.now(dt.UTC) - dt.timedelta(days=20)
+        )
+        with pytest.raises(discord.HTTPException) as too_old:
+            await channel.delete_messages([discord.Object(int(ancient["id"])), pinged])
+        assert too_old.value.code == 50034
+        history = [m.id async for m in channel.history(limit=None, oldest_first=True)]
+        assert history == [int(ancient["id"]), int(question["id"]), pinged.id]
+
+
+def _collect(into: list[Any], name: str) -> Callable[..., Any]:
+    async def handler(event: Any) -> None:
+        into.append(event)
+
+    handler.__name__ = name
+    return handler
 
 
 @pytest.mark.asyncio

@@ -160,27 +160,21 @@ class Connection:
         self._record = record
 
     async def send(self, payload: JSON) -> None:
+        """Send one payload; frames are recorded only when actually written to an open socket."""
         text = json.dumps(payload)
-        session_id = self.session.id if self.session else None
-        self._record(
-            GatewayFrame(
-                "send",
-                payload["op"],
-                payload.get("t"),
-                payload.get("s"),
-                payload.get("d"),
-                session_id,
-                time.time(),
-            )
-        )
         async with self._lock:
             if self.ws.closed:
                 return
-            with contextlib.suppress(ConnectionError, RuntimeError):
+            try:
                 if self.compressor is None:
                     await self.ws.send_str(text)
                 else:
                     await self.ws.send_bytes(self.compressor.compress(text.encode()))
+            except (ConnectionError, RuntimeError):
+                return
+        session_id = self.session.id if self.session else None
+        t, s, d = payload.get("t"), payload.get("s"), payload.get("d")
+        self._record(GatewayFrame("send", payload["op"], t, s, d, session_id, time.time()))
 
     async def close(self, code: int, reason: str = "") -> None:
         self.server_closed = True
@@ -228,6 +222,7 @@ class Gateway:
         self.sessions: dict[str, Session] = {}
         self.connections: set[Connection] = set()
         self.frames: list[GatewayFrame] = []
+        self.connect_queries: list[dict[str, str]] = []  # ?v=&encoding=&compress= of each connection
         self.identify_count = 0
         self.resume_count = 0
         self._on_change = on_change
@@ -246,6 +241,7 @@ class Gateway:
         compress = request.query.get("compress")
         conn = Connection(ws, request, None, self._record)
         self.connections.add(conn)
+        self.connect_queries.append(dict(request.query))
         try:
             if request.query.get("v", "10") not in ("9", "10"):
                 await conn.close(INVALID_API_VERSION, "Invalid API version")
