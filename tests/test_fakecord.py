@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import io
 import json
 import logging
 import zlib
@@ -283,10 +284,16 @@ async def test_slash_command_sync_response_followup_and_ephemeral(server: FakeDi
 
     bot.tree.add_command(quotes)
 
+    @bot.tree.command(name="credit", description="Credit a member in a channel")
+    async def credit(
+        interaction: discord.Interaction, who: discord.Member, where: discord.TextChannel
+    ) -> None:
+        await interaction.response.send_message(f"{who.display_name} in #{where.name}")
+
     async with connected(server, bot):
         bot.tree.copy_global_to(guild=discord.Object(int(world.guild_id)))
         synced = await bot.tree.sync(guild=discord.Object(int(world.guild_id)))
-        assert sorted(c.name for c in synced) == ["quotes", "summarize"]
+        assert sorted(c.name for c in synced) == ["credit", "quotes", "summarize"]
         stored = {c["name"]: c for c in server.state.commands.values()}
         assert stored["summarize"]["guild_id"] == world.guild_id
         assert [o["name"] for o in stored["summarize"]["options"]] == ["url", "sentences"]
@@ -317,6 +324,16 @@ async def test_slash_command_sync_response_followup_and_ephemeral(server: FakeDi
         assert ask_run.response_type == 4
         reply = server.original_response(ask_run)
         assert reply is not None and reply["content"] == "asked: who said it?" and reply["flags"] & 64
+        credit_run = await server.invoke_command(
+            "credit",
+            channel_id=world.news_id,
+            user_id=world.admin_id,
+            options={"who": world.member_id, "where": world.general_id},
+        )
+        await server.wait_for_response(credit_run)
+        credited = server.original_response(credit_run)
+        assert credited is not None and credited["content"] == "reader in #general"
+
         callbacks = server.requests_to("POST", "/interactions/{id}/{token}/callback")
         assert all(r.query.get("with_response") for r in callbacks) and all(
             r.status == 200 for r in callbacks
@@ -714,6 +731,25 @@ async def test_bot_replies_fetches_deletes_and_bulk_deletes(server: FakeDiscord,
         assert too_old.value.code == 50034
         history = [m.id async for m in channel.history(limit=None, oldest_first=True)]
         assert history == [int(ancient["id"]), int(question["id"]), pinged.id]
+
+
+@pytest.mark.asyncio
+async def test_file_uploads_and_attachments_round_trip(server: FakeDiscord, world: World) -> None:
+    async with connected(server, make_client(message_content=True)) as h:
+        channel = h.client.get_channel(int(world.general_id))
+        assert isinstance(channel, discord.TextChannel)
+        sent = await channel.send("the export", file=discord.File(io.BytesIO(b"a,b\n1,2\n"), "comments.csv"))
+        assert [a.filename for a in sent.attachments] == ["comments.csv"]
+        assert await sent.attachments[0].read() == b"a,b\n1,2\n"
+        [upload] = server.requests_to("POST", MESSAGES_ROUTE)
+        assert upload.files == ("comments.csv",) and upload.body["content"] == "the export"
+
+        await server.member_says(
+            world.general_id, world.member_id, "see attached", files=[("notes.txt", b"hi")]
+        )
+        await h.wait(lambda: any(m.content == "see attached" for m in h.messages))
+        theirs = next(m for m in h.messages if m.content == "see attached")
+        assert await theirs.attachments[0].read() == b"hi"
 
 
 def _collect(into: list[Any], name: str) -> Callable[..., Any]:

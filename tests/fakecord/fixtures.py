@@ -88,16 +88,25 @@ async def spawned_fakecord(*args: str, startup_s: float = 20.0) -> AsyncIterator
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+    stderr = bytearray()
+
+    async def drain() -> None:  # keep the child from blocking on a full stderr pipe
+        assert proc.stderr is not None
+        while chunk := await proc.stderr.read(65536):
+            stderr.extend(chunk)
+
+    drainer = asyncio.create_task(drain())
     try:
         assert proc.stdout is not None
         line = await asyncio.wait_for(proc.stdout.readline(), startup_s)
         if not line:
-            err = await proc.stderr.read() if proc.stderr else b""
-            raise RuntimeError(f"fakecord child exited early: {err.decode(errors='replace')}")
+            await drainer
+            raise RuntimeError(f"fakecord child exited early: {stderr.decode(errors='replace')}")
         info = json.loads(line)
         async with ControlClient(f"http://127.0.0.1:{info['port']}") as control:
             yield RemoteFakecord(info, control)
     finally:
+        drainer.cancel()
         if proc.returncode is None:
             proc.terminate()
             try:
