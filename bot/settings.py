@@ -183,7 +183,7 @@ def load_settings(
 
     sections: dict[str, Any] = {}
     for section_name, section_field in section_types.items():
-        section_cls = section_field.default_factory  # type: ignore[misc]
+        section_cls: Any = section_field.default_factory
         hints = get_type_hints(section_cls)
         values = raw.get(section_name, {})
         if not isinstance(values, dict):

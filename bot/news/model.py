@@ -27,4 +27,4 @@ class Article:
     def from_text(cls, title: str, text: str, **meta: str | None) -> Article:
         """Build from plain text whose paragraphs are separated by blank lines (or not at all)."""
         paragraphs = tuple(p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip())
-        return cls(title=title.strip(), paragraphs=paragraphs, **meta)  # type: ignore[arg-type]
+        return cls(title=title.strip(), paragraphs=paragraphs, **meta)
