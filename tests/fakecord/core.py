@@ -50,6 +50,7 @@ class FakecordConfig:
     interaction_deadline_s: float = 3.0
     ratelimit_headers: bool = True
     nonce_window_s: float = 300.0
+    resume_window_s: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,12 @@ class Core:
         )
         self.gateway = Gateway(
             self.state,
-            GatewayOptions(self.config.token, self.config.heartbeat_interval_ms, privileged),
+            GatewayOptions(
+                self.config.token,
+                self.config.heartbeat_interval_ms,
+                privileged,
+                resume_window_s=self.config.resume_window_s,
+            ),
             self._changed,
         )
         self.faults = Faults()

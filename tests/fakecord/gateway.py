@@ -195,6 +195,7 @@ class Session:
     intents: int
     shard: list[int] | None
     connection: Connection | None = None
+    disconnected_at: float | None = None  # monotonic time the last connection went away
     seq: int = 0
     buffer: deque[tuple[int, str, JSON]] = field(default_factory=lambda: deque(maxlen=5000))
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -210,6 +211,7 @@ class GatewayOptions:
     heartbeat_interval_ms: int = 41250
     allowed_privileged_intents: int = PRIVILEGED_INTENTS
     ack_heartbeats: bool = True
+    resume_window_s: float = 300.0  # how long a disconnected session stays resumable
 
 
 class Gateway:
@@ -280,6 +282,7 @@ class Gateway:
         session = conn.session
         if session is not None and session.connection is conn:
             session.connection = None
+            session.disconnected_at = time.monotonic()
             # A client that closes with 1000/1001 is logging out; Discord invalidates that session.
             if not conn.server_closed and conn.ws.close_code in (1000, 1001):
                 self.sessions.pop(session.id, None)
@@ -302,6 +305,19 @@ class Gateway:
         else:
             await conn.close(UNKNOWN_OPCODE, "Unknown opcode.")
 
+    @staticmethod
+    def _attach(session: Session, conn: Connection) -> None:
+        session.connection = conn
+        session.disconnected_at = None
+        conn.session = session
+
+    def _expire_sessions(self) -> None:
+        """Forget sessions disconnected longer than the resume window (a crashed bot's old session)."""
+        limit = time.monotonic() - self.options.resume_window_s
+        for session in list(self.sessions.values()):
+            if session.disconnected_at is not None and session.disconnected_at < limit:
+                del self.sessions[session.id]
+
     def _token_ok(self, token: Any) -> bool:
         return isinstance(token, str) and token.removeprefix("Bot ") == self.options.token
 
@@ -322,8 +338,7 @@ class Gateway:
         session = Session(uuid.uuid4().hex, d["token"], intents, d.get("shard"))
         self.sessions[session.id] = session
         async with session.lock:
-            session.connection = conn
-            conn.session = session
+            self._attach(session, conn)
             await self._emit(session, "READY", self._ready_payload(session))
             if intents & GUILDS:
                 for guild_id in list(self.state.guilds):
@@ -354,6 +369,7 @@ class Gateway:
         return ready
 
     async def _resume(self, conn: Connection, d: JSON) -> None:
+        self._expire_sessions()
         session = self.sessions.get(str(d.get("session_id")))
         seq = d.get("seq") or 0
         if (
@@ -365,8 +381,7 @@ class Gateway:
             return
         old = session.connection
         async with session.lock:
-            session.connection = conn
-            conn.session = session
+            self._attach(session, conn)
             for s, t, payload in list(session.buffer):
                 if s > seq:
                     await conn.send({"op": DISPATCH, "t": t, "s": s, "d": payload})
@@ -412,6 +427,7 @@ class Gateway:
 
     async def dispatch(self, event: str, payload: JSON) -> None:
         """Deliver an event to every session entitled to it (connected now or resumable later)."""
+        self._expire_sessions()
         for session in list(self.sessions.values()):
             if not session.wants(event, payload):
                 continue
