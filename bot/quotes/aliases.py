@@ -33,10 +33,19 @@ class Entity:
     roles: list[str] = field(default_factory=list)
     positions: list[int] = field(default_factory=list)
     titled: bool = False
+    _folded: tuple[str, ...] = ()
+    _folded_for: tuple[str, ...] | None = None
 
     @property
     def canonical(self) -> str:
         return " ".join(self.name)
+
+    @property
+    def folded(self) -> tuple[str, ...]:
+        if self._folded_for is not self.name:
+            self._folded = _fold(self.name)
+            self._folded_for = self.name
+        return self._folded
 
     def last_before(self, pos: int) -> int:
         best = -1
@@ -66,9 +75,8 @@ def _fold(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(w.lower().rstrip(".") for w in words)
 
 
-def _contains(full: tuple[str, ...], short: tuple[str, ...]) -> bool:
-    """`short` is a shortened form of `full`: its words are in `full`, ending or starting it alike."""
-    f, s = _fold(full), _fold(short)
+def _contains(f: tuple[str, ...], s: tuple[str, ...]) -> bool:
+    """`s` is a shortened form of `f` (both folded): its words are in `f`, ending or starting it alike."""
     if not s or len(s) >= len(f) or not set(s) <= set(f):
         return False
     return s[-1] == f[-1] or s[0] == f[0] or len(s) == 1
@@ -79,22 +87,38 @@ class AliasTable:
 
     def __init__(self) -> None:
         self.entities: list[Entity] = []
+        self._by_word: dict[str, list[Entity]] = {}  # folded name word -> named entities
+
+    def _index(self, ent: Entity) -> None:
+        for w in ent.folded:
+            bucket = self._by_word.setdefault(w, [])
+            if ent not in bucket:
+                bucket.append(ent)
+
+    def _sharing(self, folded: tuple[str, ...]) -> list[Entity]:
+        seen: dict[int, Entity] = {}
+        for w in folded:
+            for e in self._by_word.get(w, ()):
+                seen.setdefault(e.eid, e)
+        return [seen[k] for k in sorted(seen)]
 
     def _new(self, name: tuple[str, ...], kind: str, mention: Mention) -> Entity:
         ent = Entity(len(self.entities), name, kind)
         ent.note(mention)
         self.entities.append(ent)
+        self._index(ent)
         return ent
 
     def _candidates(self, name: tuple[str, ...]) -> list[Entity]:
         folded = _fold(name)
-        exact = [e for e in self.entities if e.kind != UNNAMED and _fold(e.name) == folded]
+        named = self._sharing(folded)
+        exact = [e for e in named if e.folded == folded]
         if exact:
             return exact
-        longer = [e for e in self.entities if e.kind != UNNAMED and _contains(e.name, name)]
+        longer = [e for e in named if _contains(e.folded, folded)]
         if longer:
             # Prefer a surname match over a given-name match (`Mohamed` -> `Ahmed Mohamed`).
-            by_last = [e for e in longer if _fold(e.name)[-1] == folded[-1]]
+            by_last = [e for e in longer if e.folded[-1] == folded[-1]]
             return by_last or longer
         if len(name) == 1 and name[0].isupper() and len(name[0]) >= 2:
             return [e for e in self.entities if e.kind == ORGANISATION and _initials(e.name) == name[0]]
@@ -109,10 +133,12 @@ class AliasTable:
             if mention.org:
                 ent.kind = ORGANISATION
             return ent
-        shorter = [e for e in self.entities if e.kind != UNNAMED and _contains(mention.name, e.name)]
+        full = _fold(mention.name)
+        shorter = [e for e in self._sharing(full) if _contains(full, e.folded)]
         if len(shorter) == 1:
             ent = shorter[0]
             ent.name = mention.name
+            self._index(ent)
             ent.note(mention)
             return ent
         return self._new(mention.name, ORGANISATION if mention.org else PERSON, mention)

@@ -35,6 +35,8 @@ _ADVERBIAL = words(
     however meanwhile asked who which whose where""")
 _SOURCE_PHRASES = (("according", "to"), ("in", "the", "words", "of"), ("quoting",), ("quoted",))
 _DASHES = frozenset("—–-")
+# Letters after a name that are not part of it (`Mark Tedeschi, QC`).
+_HONORIFICS = words("qc kc sc jr sr esq phd md mp obe mbe cbe")
 _MAX_RIGHT = 12
 
 
@@ -144,8 +146,13 @@ def _np_forward(items: Sequence[Item], i: int, hi: int) -> tuple[Mention | None,
     return m, role, j
 
 
+_SOURCE_FIRST = frozenset(p[0] for p in _SOURCE_PHRASES)
+
+
 def _source_phrase_at(items: Sequence[Item], i: int, hi: int) -> int:
     """Length of an `according to`-like phrase starting at i, or 0."""
+    if items[i].low not in _SOURCE_FIRST:
+        return 0
     for phrase in _SOURCE_PHRASES:
         n = len(phrase)
         if i + n <= hi and all(
@@ -213,7 +220,7 @@ def left_attribution(items: Sequence[Item], k: int, lo: int) -> Attribution | No
         if n:
             m, role, j = _np_forward(items, i + n, k)
             rest = items[j:k]
-            if m is not None and all(it.kind == PUNCT for it in rest):
+            if m is not None and all(it.kind == PUNCT or it.low.rstrip(".") in _HONORIFICS for it in rest):
                 return Attribution(m, _words(items, i, i + n), "left", role=role)
             if m is not None and items[i].low == "quoting":
                 return Attribution(m, "quoting", "left", role=role)

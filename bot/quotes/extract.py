@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.quotes.aliases import ORGANISATION, PERSON, UNNAMED, AliasTable, Entity
 from bot.quotes.cues import Attribution, describing_cue_before, left_attribution, right_attribution
@@ -28,11 +28,14 @@ from bot.quotes.tokens import PUNCT, QUOTE, WORD, Item, Sentence, build_items, s
 
 log = logging.getLogger(__name__)
 
+_ANY_MARK = re.compile('["“”„«»]')
 _TERMINAL = re.compile(r"[.?!…][)\]’']*$")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _SMALL = words("a an the of and or for to in on at by with from as is vs vs. de la")
 _PREPOSITIONS = words("on in at of for from by with about into onto via")
 _SCARE = frozenset(("so-called", "term", "word", "phrase", "slogan", "hashtag", "motto", "words"))
+_LOOKBACK = 3
+_POSSESSIVE_END = re.compile(r"['’]s?$")
 _NAME_JOINERS = words("of de al bin van von la le da du del &")
 _CLAUSE_OPENERS = words(
     """in on at after before during while when since despite following according with without for
@@ -81,10 +84,17 @@ class _Reader:
         self.items = build_items(text, self.raw)
         self.sentences = split_sentences(text, self.items)
         self.table = AliasTable()
-        self.lower_vocab = {m.group(0) for m in re.finditer(r"\b[a-z][a-z'’-]*\b", text)}
+        self._lower_seen: dict[str, bool] = {}
         self.info: list[_SentenceInfo] = [_SentenceInfo() for _ in self.sentences]
+        # Sentences that attribution may read: those with a quote and the few before them.
+        self.near: list[bool] = [False] * len(self.sentences)
+        for si, sent in enumerate(self.sentences):
+            if sent.has_quote:
+                for back in range(max(0, si - _LOOKBACK), si + 1):
+                    self.near[back] = True
         self.found: list[_Found] = []
         self.last_speaker: Entity | None = None
+        self.spoke: set[int] = set()  # entities that were cue subjects: people or bodies
 
     # -- names ---------------------------------------------------------------------------------
 
@@ -96,16 +106,26 @@ class _Reader:
         if low in FUNCTION_WORDS or low in WEEKDAYS_MONTHS:
             return False
         first = i == 0 or (sent.items[i - 1].kind in (PUNCT, QUOTE) and sent.items[i - 1].text in "—:\"(")
-        return not (first and low in self.lower_vocab)
+        return not (first and self._used_lower(low))
+
+    def _used_lower(self, low: str) -> bool:
+        """Whether the word also appears in lower case: then sentence-initially it is no name."""
+        seen = self._lower_seen.get(low)
+        if seen is None:
+            seen = re.search(r"(?<![\w-])" + re.escape(low) + r"(?![\w-])", self.text) is not None
+            self._lower_seen[low] = seen
+        return seen
 
     def harvest_names(self) -> None:
         """First pass: every capitalised name with its titles, longest first, into the alias table."""
         found: list[tuple[int, Mention]] = []
+        parsed: dict[tuple[str, ...], Mention | None] = {}
         for si, sent in enumerate(self.sentences):
             items = sent.items
+            near = self.near[si]
             i = 0
             while i < len(items):
-                if not self._name_start(sent, i):
+                if not items[i].is_cap or not self._name_start(sent, i):
                     i += 1
                     continue
                 # Extend back over titles/roles glued to the name (`Prime Minister`, `coach`).
@@ -115,6 +135,8 @@ class _Reader:
                 cut = i
                 while cut < len(items):
                     w = items[cut]
+                    if cut > i and _POSSESSIVE_END.search(items[cut - 1].text):
+                        break  # `South Korea's Liberation Day`: the owner ends the name
                     if is_name_token(w) or (
                         w.kind == WORD
                         and w.low in _NAME_JOINERS
@@ -124,7 +146,18 @@ class _Reader:
                         cut += 1
                         continue
                     break
-                m = analyse(items[b:cut])
+                if not near and cut - b < 2:
+                    # Far from any quote only full names matter (for the fullest form).
+                    i = max(cut, i + 1)
+                    continue
+                key = tuple(it.text for it in items[b:cut])
+                if key in parsed:
+                    known = parsed[key]
+                    m = None if known is None else replace(
+                        known, start=items[b].start, end=items[cut - 1].end
+                    )
+                else:
+                    m = parsed[key] = analyse(items[b:cut])
                 if m is not None and m.kind == NAME and m.name:
                     found.append((si, m))
                 i = max(cut, i + 1)
@@ -200,11 +233,15 @@ class _Reader:
             levels.append(level)
         if self.last_speaker is not None:
             levels.append([self.last_speaker])
-        for level in levels:
-            agreeing = [e for e in level if self._agrees(e, gender)]
-            if agreeing:
-                exact = [e for e in agreeing if gender in ("m", "f") and e.gender == gender]
-                return (exact or agreeing)[0]
+        for strict in (True, False):
+            for level in levels:
+                agreeing = [e for e in level if self._agrees(e, gender)]
+                if strict and gender in ("m", "f"):
+                    # Only entities that show they are people: gendered, titled or speakers.
+                    agreeing = [e for e in agreeing if e.gender or e.titled or e.eid in self.spoke]
+                if agreeing:
+                    exact = [e for e in agreeing if gender in ("m", "f") and e.gender == gender]
+                    return (exact or agreeing)[0]
         return None
 
     # -- speech or not -------------------------------------------------------------------------
@@ -244,8 +281,12 @@ class _Reader:
     # -- the pass ------------------------------------------------------------------------------
 
     def run(self) -> Extraction:
+        if not self.raw:
+            return Extraction((), ())
         self.harvest_names()
         for si, sent in enumerate(self.sentences):
+            if not self.near[si]:
+                continue
             info = self.info[si]
             subj = self.sentence_subject(si)
             if subj is not None and subj.kind != PRONOUN:
@@ -301,6 +342,9 @@ class _Reader:
                 if att.needs_subject:
                     ent = info.subject
                     mention = None
+                elif att.mention is not None and not att.mention.can_speak:
+                    # `but months of pressure later described him as "..."`: the clause subject.
+                    ent = info.subject
                 elif att.mention is not None:
                     ent = self.resolve(att.mention, si, att.mention.start)
                     mention = att.mention.text
@@ -326,6 +370,7 @@ class _Reader:
         for f in mine:
             if f.entity is not None:
                 self.last_speaker = f.entity
+                self.spoke.add(f.entity.eid)
 
     def inherited(self, si: int) -> Entity | None:
         for back in range(si - 1, max(-1, si - 3), -1):
@@ -366,6 +411,6 @@ class _Reader:
 
 def extract(text: str) -> Extraction:
     """Every quotation of an article with its speaker, and the article's speakers with aliases."""
-    if not text or not text.strip():
+    if not text or not text.strip() or not _ANY_MARK.search(text):
         return Extraction((), ())
     return _Reader(text).run()

@@ -22,6 +22,7 @@ from bot.quotes.lexicon import (
     ORG_WORDS,
     PRONOUNS,
     ROLE_NOUNS,
+    SOURCE_NOUNS,
     SPEECH_NOUNS,
     SPEECH_VERBS,
     TITLES,
@@ -69,6 +70,11 @@ class Mention:
     gender: str = ""  # "m", "f", "p" (plural), "n" (thing) or "" when unknown
     org: bool = False
     head: str = ""  # head noun of a common phrase ("spokesperson")
+
+    @property
+    def can_speak(self) -> bool:
+        """A description can speak if its noun names people, a body or a text (`months` cannot)."""
+        return self.kind != COMMON or self.head in SOURCE_NOUNS or self.head in SPEECH_NOUNS
 
 
 def strip_possessive(word: str) -> str:
@@ -174,6 +180,16 @@ def analyse(items: Sequence[Item]) -> Mention | None:
     if len(words) == 1 and words[0].low in PRONOUNS:
         return Mention(words[0].text, start, end, PRONOUN, gender=PRONOUNS[words[0].low])
     toks = [w.text for w in words]
+    if all(w.is_cap for w in words) and not any(_title_like(t) for t in toks):
+        # The common case, a bare capitalised name (`Ishiba`, `Elena Marsh`, `Microsoft`).
+        name = tuple(strip_possessive(t) for t in toks)
+        if name[0] == "The" and len(name) > 1:
+            name = name[1:]
+        if len(name) == 1 and name[0].lower() in WEEKDAYS_MONTHS:
+            return None
+        org = looks_org(name) and not _person_inside(toks)
+        gender = "n" if org else gender_of(name, "")
+        return Mention(text, start, end, NAME, name=name, gender=gender, org=org)
     # Split at the first preposition into the head part and its complements.
     cut = next((i for i, w in enumerate(toks) if w in _NP_PREPS and i > 0), len(toks))
     head, rest = toks[:cut], toks[cut:]
@@ -188,16 +204,6 @@ def analyse(items: Sequence[Item]) -> Mention | None:
         if name and name[0] == "The":
             name = name[1:]
         return Mention(text, start, end, NAME, name=name, org=True, gender="n")
-    # Possessive owner of a document or site: `Cornyn's statement`, `PC World's recent analysis`.
-    for i, w in enumerate(head):
-        if _POSSESSIVE.search(w) and w[:1].isupper() and i + 1 < len(head) and not head[i + 1][:1].isupper():
-            noun = head[-1].lower()
-            if noun not in ROLE_NOUNS and noun not in TITLES:
-                j = i
-                while j > 0 and head[j - 1][:1].isupper() and not _title_like(head[j - 1]):
-                    j -= 1
-                owner = tuple(strip_possessive(x) for x in head[j : i + 1])
-                return Mention(text, start, end, NAME, name=owner, org=looks_org(owner))
     k = _name_suffix(head)
     if k < len(head):
         name_words = head[k:]
@@ -218,11 +224,21 @@ def analyse(items: Sequence[Item]) -> Mention | None:
             return None
         gender = "n" if org else gender_of(name, role)
         return Mention(text, start, end, NAME, name=name, role=role.strip(), gender=gender, org=org)
+    # Possessive owner of a document or site: `Cornyn's statement`, `PC World's recent analysis`.
+    for i, w in enumerate(head):
+        if _POSSESSIVE.search(w) and w[:1].isupper() and i + 1 < len(head) and not head[i + 1][:1].isupper():
+            noun = head[-1].lower()
+            if noun not in ROLE_NOUNS and noun not in TITLES:
+                j = i
+                while j > 0 and head[j - 1][:1].isupper() and not _title_like(head[j - 1]):
+                    j -= 1
+                owner = tuple(strip_possessive(x) for x in head[j : i + 1])
+                return Mention(text, start, end, NAME, name=owner, org=looks_org(owner))
     # A role with the name in its complement: `Governor of Washington Chris Gregoire`.
-    if rest and head and all(_title_like(w) or _nationality(w) for w in head):
+    if rest and rest[0] == "of" and head and all(_title_like(w) or _nationality(w) for w in head):
         k2 = _name_suffix(rest)
         run = rest[k2:]
-        if run and k2 < len(rest):
+        if run and k2 < len(rest) and not looks_org(run):
             cut2 = _split_given_name(run) if k2 >= 1 else 0
             if len(run) >= 2 or k2 >= 1:
                 name_words = run[cut2:] if len(run) > 1 else run
@@ -234,7 +250,7 @@ def analyse(items: Sequence[Item]) -> Mention | None:
     if not nouns:
         return None
     noun = strip_possessive(nouns[-1]).lower()
-    if noun in FUNCTION_WORDS or noun in SPEECH_VERBS:
+    if noun in FUNCTION_WORDS or (noun in SPEECH_VERBS and noun not in SOURCE_NOUNS | SPEECH_NOUNS):
         return None
     gender = "p" if noun.endswith("s") and not noun.endswith("ss") and noun != "police" else ""
     if noun == "police":
@@ -334,7 +350,10 @@ def phrase_after(items: Sequence[Item], i: int, hi: int) -> list[Item]:
             out.append(it)
             k += 1
             continue
-        if not _np_word(it) or (_verbish(it) and out):
+        after_det = bool(out) and out[-1].low in _DETERMINERS
+        if not (_np_word(it) or (after_det and it.kind == WORD and it.low not in _STOP)):
+            break
+        if _verbish(it) and out and not after_det:
             break
         if it.is_cap:
             seen_cap = True

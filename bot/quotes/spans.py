@@ -12,12 +12,13 @@ quote they are nested quotes and belong to it, elsewhere they are mostly apostro
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 _OPENING = "“„«"
 _CLOSING = "”»"
 _STRAIGHT = '"'
-_MARKS = frozenset(_OPENING + _CLOSING + _STRAIGHT)
+_MARK_RE = re.compile("[" + _OPENING + _CLOSING + _STRAIGHT + "]")
 # Characters after which a mark still counts as opening: space, brackets and dashes.
 _BEFORE_OPEN = frozenset("([{—–-/‘'")
 # Characters after which a mark counts as closing even with a letter before it.
@@ -125,7 +126,7 @@ def _ends_sentence(text: str, start: int, end: int) -> bool:
 
 def find_quote_spans(text: str) -> list[RawQuote]:
     """Every double-quoted span of ``text``, in order, multi-paragraph quotes as one span."""
-    marks = [i for i, ch in enumerate(text) if ch in _MARKS]
+    marks = [m.start() for m in _MARK_RE.finditer(text)]
     quotes: list[RawQuote] = []
     open_at: int | None = None  # offset of the mark that opened the current quote
     seg_start = 0  # start of the current paragraph's quoted text

@@ -19,14 +19,12 @@ PUNCT = "punct"
 QUOTE = "quote"
 
 _TOKEN = re.compile(
-    r"""
-    (?P<web>[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.(?:com|org|net|gov|edu|co\.uk|io)\b)
-  | (?P<acr>(?:[A-Za-z]\.){2,})
-  | (?P<word>[#@]?[^\W_](?:[^\W_]|['’][^\W_]|[-‐][^\W_]|[.,](?=\d))*)
-  | (?P<punct>\S)
-    """,
-    re.VERBOSE,
+    r"(?:[A-Za-z]\.){2,}"  # dotted acronyms: U.S., a.m.
+    r"|[#@]?[^\W_](?:[^\W_]|['’][^\W_]|[-‐][^\W_]|[.,](?=\d))*"  # words, hyphenated, 3.5, #tag
+    r"(?:\.(?:com|org|net|gov|edu|io)\b)?"  # web names: Example.com
+    r"|\S"  # any other mark
 )
+_STRAY_MARKS = frozenset("\"“”„«»")
 
 # Abbreviations whose full stop belongs to the word, not to the sentence.
 _ABBREVIATIONS = words("""
@@ -44,23 +42,26 @@ _SENTENCE_STARTERS = words("""
 _TERMINAL = frozenset(".?!…")
 
 
-@dataclass(frozen=True)
 class Item:
-    """A word, a punctuation mark, or a whole quote (``qi`` is its index, else -1)."""
+    """A word, a punctuation mark, or a whole quote (``qi`` is its index, else -1).
 
-    kind: str
-    text: str
-    start: int
-    end: int
-    qi: int = -1
+    A slotted class rather than a dataclass: thousands are made per article and the lower-cased
+    form is read by every rule, so it is computed once here.
+    """
 
-    @property
-    def low(self) -> str:
-        return self.text.lower()
+    __slots__ = ("end", "is_cap", "kind", "low", "qi", "start", "text")
 
-    @property
-    def is_cap(self) -> bool:
-        return self.kind == WORD and self.text[:1].isupper()
+    def __init__(self, kind: str, text: str, start: int, end: int, qi: int = -1) -> None:
+        self.kind = kind
+        self.text = text
+        self.start = start
+        self.end = end
+        self.qi = qi
+        self.low = text.lower()
+        self.is_cap = kind == WORD and text[:1].isupper()
+
+    def __repr__(self) -> str:
+        return f"Item({self.kind}, {self.text!r}, {self.start})"
 
 
 @dataclass(frozen=True)
@@ -69,25 +70,27 @@ class Sentence:
     start: int
     end: int
     paragraph: int
+    has_quote: bool
 
 
 def _words(text: str, start: int, end: int, out: list[Item]) -> None:
+    append = out.append
     for m in _TOKEN.finditer(text, start, end):
-        kind = m.lastgroup
-        s, e = m.start(), m.end()
-        if kind == "punct":
-            ch = text[s]
-            if ch in "\"“”„«»":
+        tok = m.group()
+        s = m.start()
+        if len(tok) == 1 and not tok.isalnum():
+            if tok in _STRAY_MARKS:
                 continue  # a stray mark left over from pairing
-            if ch == "." and out and out[-1].kind == WORD and out[-1].end == s:
+            if tok == "." and out:
                 prev = out[-1]
-                low = prev.text.lower()
-                if low in _ABBREVIATIONS or (len(prev.text) == 1 and prev.text.isupper()):
-                    out[-1] = Item(WORD, text[prev.start : e], prev.start, e)
+                if prev.kind == WORD and prev.end == s and (
+                    prev.low in _ABBREVIATIONS or (len(prev.text) == 1 and prev.is_cap)
+                ):
+                    out[-1] = Item(WORD, prev.text + ".", prev.start, s + 1)
                     continue
-            out.append(Item(PUNCT, ch, s, e))
+            append(Item(PUNCT, tok, s, s + 1))
         else:
-            out.append(Item(WORD, text[s:e], s, e))
+            append(Item(WORD, tok, s, s + len(tok)))
 
 
 def build_items(text: str, quotes: list[RawQuote]) -> list[Item]:
@@ -143,11 +146,27 @@ def split_sentences(text: str, items: list[Item]) -> list[Sentence]:
     sentences: list[Sentence] = []
     begin = 0
     paragraph = 0
-    for i in range(len(items)):
-        if _boundary_after(text, items, i):
-            chunk = tuple(items[begin : i + 1])
-            sentences.append(Sentence(chunk, chunk[0].start, chunk[-1].end, paragraph))
-            if i + 1 < len(items) and "\n" in text[items[i].end : items[i + 1].start]:
-                paragraph += 1
-            begin = i + 1
+    n = len(items)
+    has_quote = False
+    for i in range(n):
+        cur = items[i]
+        if cur.kind == QUOTE:
+            has_quote = True
+        if i + 1 < n:
+            gap_end = items[i + 1].start
+            newline = gap_end > cur.end and "\n" in text[cur.end : gap_end]
+            if not newline and not (
+                cur.kind == QUOTE or cur.text in _TERMINAL or (cur.kind == WORD and cur.text[-1] == ".")
+            ):
+                continue
+            if not newline and not _boundary_after(text, items, i):
+                continue
+        else:
+            newline = False
+        chunk = tuple(items[begin : i + 1])
+        sentences.append(Sentence(chunk, chunk[0].start, chunk[-1].end, paragraph, has_quote))
+        has_quote = False
+        if newline:
+            paragraph += 1
+        begin = i + 1
     return sentences

@@ -1,0 +1,697 @@
+"""Answering plain questions from the quote store: "who said X?", "what did X say about Y?".
+
+How an answer is found, and why:
+
+1. The question is parsed with a few patterns into what it asks (a speaker, or a quote), the words
+   that name or describe a speaker ("Kishida", "the South Korean president", "according to their
+   coach") and the words the quote should be about. Readers paraphrase, so nothing is matched as a
+   phrase: every part is a bag of stemmed words.
+2. Candidates come from FTS5 (BM25, porter stems) with an OR of the content words. An OR of common
+   words would rank a large part of a million quotes, so each word's match count is probed first
+   (counting stops at a cap) and the query keeps the rarest words within a row budget; common words
+   still count in the rerank. When the question names a speaker, that speaker's quotes are searched
+   too, and their newest quotes join the pool, so a paraphrase with no shared rare word still works.
+3. Each candidate is scored 0..1: the IDF-weighted share of the question's words found in the quote
+   (full credit), in its sentence or mention (less), or in the article title (little), with typos
+   and compounds forgiven by fuzzy matching against the candidates' words; for questions about a
+   speaker, how well the speaker's names, aliases and roles cover the words describing them. A
+   confidence factor grows with the total weight matched, so one common word is not an answer.
+4. Below `min_score` the answer is "I don't know" (an empty list) rather than a confident guess.
+
+Question text never reaches FTS5 syntax: MATCH expressions are built only from word tokens, each
+in double quotes, so `NEAR`, `*`, `-`, `AND`, `:`, `^` or stray quotes in a question are just words.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.settings import QuoteSettings
+from bot.store.db import Database
+from bot.store.quotes import (
+    PRONOUNS,
+    QuoteRepo,
+    SpeakerProfile,
+    StoredQuote,
+    TermStemmer,
+    acronyms,
+    fold,
+    name_terms,
+    normalize_name,
+    wordset,
+)
+
+log = logging.getLogger(__name__)
+
+# Retrieval limits: how many candidates each search adds to the pool that is reranked.
+FTS_CANDIDATES = 50
+SPEAKER_CANDIDATES = 40
+RECENT_CANDIDATES = 60
+# A word matching more quotes than this is "common": probed no further, left out of the OR query
+# while rarer words are there (the rerank still counts it).
+PROBE_CAP = 2_000
+# Rows the OR query may have to rank: bounds the latency at a million quotes.
+ROW_BUDGET = 5_000
+MAX_QUESTION_WORDS = 32
+
+_STOPWORDS = wordset("""
+    a about above after again against all am an and any are aren as at be because been before being
+    below between both but by can cannot could couldn did didn do does doesn doing don down during each
+    few for from further had hadn has hasn have haven having he her here hers herself him himself his
+    how i if in into is isn it its itself just let me more most mustn my myself no nor not of off on
+    once only or other ought our ours ourselves out over own same shan she should shouldn so some such
+    than that the their theirs them themselves then there these they this those through to too under
+    until up very was wasn we were weren what when where which while who whom whose why will with won
+    would wouldn you your yours yourself yourselves s t ll re ve d m o y also ever even get got
+    say said says saying tell told tells telling quote quotes quoted quoting according mention
+    mentioned mentions stated state states stating remark remarked
+    """)
+_WH = wordset("who whom whose what which when where why how")
+_AUX = wordset("did does do has have had is was were are will would could can should might may shall must")
+# Verbs that end the speaker part of "what did <speaker> <verb> ..." or the noun phrase of "which
+# coach <verb> ...", with their -s and -ed forms. Verbs of saying come first when both are there
+# ("what did the interim report say": "say", not "report"). Only before a verb of saying or
+# opinion is the noun phrase a speaker: in "what did people see" it is part of the topic.
+_SAY_BASES = "say tell state"
+_SPEECH_BASES = """
+    think want hope compare point find mean predict describe call recall claim promise post write
+    tweet admit believe expect warn suggest add reveal ask plan propose blame accuse praise deny argue
+    insist explain note urge vow announce report reply respond answer joke refuse feel thank credit
+    criticise criticize defend dismiss welcome confirm estimate worry fear stress emphasise emphasize
+    complain acknowledge concede recommend consider label brand dub characterise characterize object
+    question condemn slam hail tout
+    """
+_OTHER_BASES = "see know like need offer give make do rate rank get"
+
+
+def _inflected(bases: str) -> frozenset[str]:
+    forms: set[str] = set()
+    for base in bases.split():
+        stem = base[:-1] if base.endswith("e") else base
+        forms |= {base, base + "s", base + "es", stem + "ed", base + "d", base + "ed"}
+    return frozenset(forms)
+
+
+_SAY_VERBS = _inflected(_SAY_BASES) | wordset("said told")
+_SPEECH_VERBS = _inflected(_SPEECH_BASES) | _SAY_VERBS | wordset("thought meant found wrote felt")
+_VERBS = _SPEECH_VERBS | _inflected(_OTHER_BASES) | wordset("saw knew gave made did got")
+_BE = wordset("is was were are be been")
+_FILLERS = wordset("so and ok okay hey please parley bot um well")
+_LEADING_PREPOSITIONS = wordset("on in at for from to by with about")
+_QUOTE_WORDS = wordset("quote quotes quoted quotation quotations")
+_NUMBERS = {
+    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+    "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14",
+    "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19",
+    "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
+    "eighty": "80", "ninety": "90", "hundred": "100", "thousand": "1000", "million": "1000000",
+}  # fmt: skip
+_ABBREVIATIONS = {"pm": "prime minister", "gov": "governor", "sen": "senator", "rep": "representative"}
+
+_RAW_TOKEN = re.compile(r"[\w][\w'’.\-]*")
+_DIGIT_GROUPS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
+_SPLIT = re.compile(r"[^\w]+")
+
+
+# Parsing ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedQuestion:
+    """What a question asks. `kind` is 'who' (the answer is a speaker), 'what' (a quote of someone)
+    or 'topic' (quotes about something)."""
+
+    kind: str
+    speaker_ref: str  # words naming or describing the speaker asked about ('' if none)
+    speaker_hint: str  # "which coach said ...": a description of the speaker to find ('' if none)
+    topic: str  # words the quote or its sentence should contain
+
+
+def _raw_tokens(question: str) -> list[str]:
+    tokens = [t.rstrip(".'’-") for t in _RAW_TOKEN.findall(question.replace("“", " ").replace("”", " "))]
+    return [t for t in tokens if t][:MAX_QUESTION_WORDS]
+
+
+def _low(token: str) -> str:
+    return fold(token).replace("’", "'")
+
+
+def _is_verb(low: str) -> bool:
+    return low in _VERBS or (len(low) > 4 and low.endswith("ed") and low not in _STOPWORDS)
+
+
+def parse_question(question: str) -> ParsedQuestion:
+    """Split a question into its kind, speaker words and topic words (patterns, not a grammar)."""
+    tokens = _raw_tokens(question)
+    low = [_low(t) for t in tokens]
+    while low and low[0] in _FILLERS:
+        tokens, low = tokens[1:], low[1:]
+    speaker_ref = ""
+    # "..., according to X" / "According to X, ...": X is the speaker; a comma may end it.
+    for i in range(len(low) - 1):
+        if low[i] == "according" and low[i + 1] == "to":
+            end = len(low)
+            after_comma = _comma_after(question, tokens, i + 2)
+            if after_comma is not None:
+                end = after_comma
+            speaker_ref = " ".join(tokens[i + 2 : end])
+            tokens, low = tokens[:i] + tokens[end:], low[:i] + low[end:]
+            break
+    if not low:
+        return ParsedQuestion("topic", speaker_ref, "", "")
+    # "On what terms is ...", "In which year did ...": the preposition is noise.
+    if len(low) > 1 and low[0] in _LEADING_PREPOSITIONS and low[1] in _WH:
+        tokens, low = tokens[1:], low[1:]
+
+    first = low[0]
+    if first in ("who", "whom", "whose"):
+        return ParsedQuestion("who", speaker_ref, "", " ".join(tokens[1:]))
+
+    if first in ("which", "what") and len(low) > 1 and low[1] not in _AUX:
+        # "Which UN official branded ...": a noun phrase, then either a verb (a who-question whose
+        # noun phrase describes the speaker) or an auxiliary ("what message did people see").
+        for j in range(1, min(len(low), 9)):
+            if low[j] in _AUX:
+                head = " ".join(tokens[1:j])
+                rest = _what_after_aux(low[j], tokens[j + 1 :], low[j + 1 :], speaker_ref)
+                return ParsedQuestion("what", rest.speaker_ref, "", f"{head} {rest.topic}".strip())
+            if j > 1 and _is_verb(low[j]):
+                return ParsedQuestion("who", speaker_ref, " ".join(tokens[1:j]), " ".join(tokens[j:]))
+        return ParsedQuestion("topic", speaker_ref, "", " ".join(tokens[1:]))
+
+    if first in _WH or first in _AUX:
+        # "what did X say about Y", "how far did X joke ...", "did X say Y", "when did X say Y"
+        start = 0 if first in _AUX else 1
+        for j in range(start, min(len(low), start + 5)):
+            if low[j] in _AUX:
+                head = " ".join(tokens[start:j])
+                rest = _what_after_aux(low[j], tokens[j + 1 :], low[j + 1 :], speaker_ref)
+                return ParsedQuestion("what", rest.speaker_ref, "", f"{head} {rest.topic}".strip())
+        return ParsedQuestion("what" if speaker_ref else "topic", speaker_ref, "", " ".join(tokens[start:]))
+
+    # "Kishida's quotes on Ukraine", "quotes by Kishida about Ukraine", "quotes about Ukraine"
+    for j, word in enumerate(low):
+        if word in _QUOTE_WORDS:
+            before, after_t, after_l = tokens[:j], tokens[j + 1 :], low[j + 1 :]
+            ref = speaker_ref or " ".join(
+                t for t in before if _low(t) not in ("show", "me", "find", "any", "all")
+            )
+            topic_start = 0
+            if after_l and after_l[0] in ("by", "from", "of"):
+                k = 1
+                while k < len(after_l) and after_l[k] not in ("on", "about", "regarding", "concerning"):
+                    k += 1
+                ref = ref or " ".join(after_t[1:k])
+                topic_start = k
+            while topic_start < len(after_l) and after_l[topic_start] in (
+                "on",
+                "about",
+                "regarding",
+                "concerning",
+            ):
+                topic_start += 1
+            topic = " ".join(after_t[topic_start:])
+            return ParsedQuestion("what" if ref else "topic", ref, "", topic)
+    return ParsedQuestion("what" if speaker_ref else "topic", speaker_ref, "", " ".join(tokens))
+
+
+@dataclass(frozen=True)
+class _AfterAux:
+    speaker_ref: str
+    topic: str
+
+
+def _what_after_aux(aux: str, tokens: Sequence[str], low: Sequence[str], speaker_ref: str) -> _AfterAux:
+    """After "what did": the speaker runs up to the first verb ("the South Korean president | say")."""
+    if speaker_ref:
+        return _AfterAux(speaker_ref, " ".join(tokens))
+    window = range(1, min(len(low), 9))
+    # Verbs of saying first, then other listed verbs ("the blogger who joined the attack | say"
+    # must not stop at "joined"), then anything that looks like a past tense.
+    for test in (_SAY_VERBS.__contains__, _VERBS.__contains__, _is_verb):
+        for k in window:
+            if test(low[k]):
+                if aux in _BE or low[k] not in _SPEECH_VERBS:
+                    # "what was X told", "what did people see": X is what the quote is about.
+                    return _AfterAux("", " ".join(tokens))
+                return _AfterAux(" ".join(tokens[:k]), " ".join(tokens[k:]))
+    return _AfterAux("", " ".join(tokens))
+
+
+def _comma_after(question: str, tokens: Sequence[str], index: int) -> int | None:
+    """Index of the first token after `index` that follows a comma in the question, if any."""
+    pos = 0
+    found_at: list[int] = []
+    for t in tokens:
+        pos = question.find(t, pos)
+        found_at.append(pos)
+        pos += len(t)
+    for k in range(index + 1, len(tokens)):
+        between = question[found_at[k - 1] + len(tokens[k - 1]) : found_at[k]]
+        if "," in between or ";" in between:
+            return k
+    return None
+
+
+# Words --------------------------------------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    """Folded word tokens; hyphenated words give their parts and the joined form."""
+    folded = _DIGIT_GROUPS.sub("", fold(text)).replace("’", "'")
+    folded = re.sub(r"'s\b", "", folded)
+    out: list[str] = []
+    for chunk in folded.split():
+        parts = [p for p in _SPLIT.split(chunk) if p]
+        out.extend(parts)
+        if len(parts) > 1 and "-" in chunk:
+            out.append("".join(parts))
+    return [_NUMBERS.get(w, w) for w in out]
+
+
+@dataclass(frozen=True)
+class _Term:
+    word: str  # folded word, as the question has it
+    stem: str
+    weight: float
+
+
+@dataclass
+class _Candidate:
+    quote: StoredQuote
+    bm25: float | None = None
+    score: float = 0.0
+
+
+class _Fields:
+    """Stems of one candidate's fields, computed once per question."""
+
+    __slots__ = ("context", "context_credit", "text", "title", "vocab")
+
+    def __init__(self, quote: StoredQuote, stem: TermStemmer) -> None:
+        text_words = _words(quote.text)
+        ctx_words = _words(f"{quote.context} {quote.speaker_mention or ''}")
+        title_words = _words(quote.article_title or "")
+        self.text = {stem.stem(w) for w in text_words}
+        self.context = {stem.stem(w) for w in ctx_words}
+        self.title = {stem.stem(w) for w in title_words}
+        self.vocab = set(text_words) | set(ctx_words)
+        # A fragment quoted inside the writer's sentence is described by that sentence ("he called
+        # Japan 'an indispensable partner'"), so its words count nearly as much as the quote's.
+        self.context_credit = 0.9 if quote.partial else 0.7
+
+
+class QuoteAsker:
+    def __init__(self, db: Database, settings: QuoteSettings, repo: QuoteRepo | None = None) -> None:
+        self._settings = settings
+        self._repo = repo or QuoteRepo(db)
+        self._stem = self._repo.stemmer
+
+    async def ask(self, guild_id: int, question: str, limit: int | None = None) -> list[Answer]:
+        """The best answers, best first; an empty list means "I don't know"."""
+        limit = self._settings.max_answers if limit is None else max(0, limit)
+        parsed = parse_question(question)
+        log.debug("question %r parsed as %s", question, parsed)
+        if limit == 0:
+            return []
+        ref_words = self._content_words(parsed.speaker_ref)
+        topic_words = self._content_words(parsed.topic)
+        hint_words = self._content_words(parsed.speaker_hint)
+
+        speakers: list[tuple[SpeakerProfile, float]] = []
+        if ref_words:
+            speakers = await self._resolve_speakers(guild_id, ref_words)
+        loose_words: list[str] = []
+        if ref_words and not speakers:
+            # Nobody in the store answers to these words. They may describe who the quote is about
+            # ("what was North Korea's military told"), so quotes must still mention them; with no
+            # other topic they are the topic.
+            loose_words, ref_words = ref_words, []
+            if not topic_words:
+                topic_words, loose_words = loose_words, []
+        all_words = list(dict.fromkeys(topic_words + ref_words + hint_words + loose_words))
+        if not all_words:
+            return []
+        weights, counts = await self._weights(all_words)
+        topic = self._terms(topic_words, weights)
+        pool = await self._candidates(guild_id, all_words, counts, topic, speakers)
+        if not pool:
+            return []
+        fields = {c.quote.id: _Fields(c.quote, self._stem) for c in pool}
+        alternatives = self._alternatives(topic, fields)
+        profiles: dict[int, SpeakerProfile] = {p.id: p for p, _ in speakers}
+        if ref_words or hint_words:
+            missing = {
+                c.quote.speaker_id for c in pool if c.quote.speaker_id and c.quote.speaker_id not in profiles
+            }
+            for p in await self._repo.speaker_profiles(guild_id, sorted(i for i in missing if i is not None)):
+                profiles[p.id] = p
+        ref = self._terms(ref_words, {w: 1.0 for w in ref_words})
+        hint = self._terms(hint_words, {w: 1.0 for w in hint_words})
+        loose = self._terms(loose_words, weights)
+        for c in pool:
+            f = fields[c.quote.id]
+            c.score = self._score(parsed.kind, c, f, topic, alternatives, ref, hint, profiles)
+            if loose:
+                c.score *= 0.4 + 0.6 * self._topic_cover(loose, alternatives, f)[0]
+        pool.sort(key=lambda c: (-c.score, c.bm25 if c.bm25 is not None else 0.0, -c.quote.id))
+        chosen = self._dedupe(parsed.kind, pool, limit)
+        answer_profiles = {p.id: p for p in await self._repo.speaker_profiles(
+            guild_id, [c.quote.speaker_id for c in chosen if c.quote.speaker_id is not None]
+        )}  # fmt: skip
+        return [_answer(c, answer_profiles.get(c.quote.speaker_id or -1)) for c in chosen]
+
+    # Words and weights ----------------------------------------------------------------------------
+
+    def _content_words(self, text: str) -> list[str]:
+        out: list[str] = []
+        for w in _words(text):
+            for part in _ABBREVIATIONS.get(w, w).split():
+                if part not in _STOPWORDS and (len(part) > 1 or part.isdigit()):
+                    out.append(part)
+        return list(dict.fromkeys(out))[:MAX_QUESTION_WORDS]
+
+    async def _weights(self, words: Sequence[str]) -> tuple[dict[str, float], dict[str, int]]:
+        """IDF of each word from a capped match count (a count at the cap means "at least")."""
+        counts = await self._repo.match_counts([_phrase(w) for w in words], PROBE_CAP)
+        total = max(await self._repo.size_estimate(), 1)
+        rarest = math.log(1.0 + (total - 0.5) / 1.5)
+        weights: dict[str, float] = {}
+        for word, df in zip(words, counts, strict=True):
+            df_eff = df if df > 0 else 1  # unseen: as rare as can be (a typo is forgiven later)
+            idf = math.log(1.0 + (total - df_eff + 0.5) / (df_eff + 0.5))
+            # Scaled to 0..1 so that "how much matched" means the same in small and large stores.
+            weights[word] = max(idf / rarest, 0.05) * (0.8 if df == 0 else 1.0)
+        return weights, dict(zip(words, counts, strict=True))
+
+    def _terms(self, words: Sequence[str], weights: dict[str, float]) -> list[_Term]:
+        seen: dict[str, _Term] = {}
+        for w in words:
+            s = self._stem.stem(w)
+            if s not in seen:
+                seen[s] = _Term(w, s, weights.get(w, 1.0))
+        return list(seen.values())
+
+    # Retrieval ------------------------------------------------------------------------------------
+
+    async def _candidates(
+        self,
+        guild_id: int,
+        words: Sequence[str],
+        counts: dict[str, int],
+        topic: Sequence[_Term],
+        speakers: Sequence[tuple[SpeakerProfile, float]],
+    ) -> list[_Candidate]:
+        match = self._match_expression(words, counts)
+        hits: dict[int, float | None] = {}
+        if match:
+            for qid, rank in await self._repo.search(guild_id, match, FTS_CANDIDATES):
+                hits[qid] = rank
+        if speakers:
+            ids = [p.id for p, _ in speakers]
+            topic_match = self._match_expression([t.word for t in topic], counts) if topic else ""
+            if topic_match:
+                for qid, rank in await self._repo.search(guild_id, topic_match, SPEAKER_CANDIDATES, ids):
+                    hits.setdefault(qid, rank)
+            for qid in await self._repo.recent_quote_ids(guild_id, ids, RECENT_CANDIDATES):
+                hits.setdefault(qid, None)
+        if not hits:
+            return []
+        quotes = await self._repo.quotes_by_ids(guild_id, list(hits))
+        return [_Candidate(q, hits.get(q.id)) for q in quotes]
+
+    @staticmethod
+    def _match_expression(words: Sequence[str], counts: dict[str, int]) -> str:
+        """An OR of the rarest words whose match counts fit the row budget; if every word is
+        common, an AND of the rarest few (an intersection is cheap and still selective)."""
+        known = sorted((counts.get(w, 0), w) for w in words if counts.get(w, 0) > 0)
+        chosen: list[str] = []
+        budget = 0
+        for df, w in known:
+            if df >= PROBE_CAP:
+                break
+            if budget + df > ROW_BUDGET and chosen:
+                break
+            chosen.append(w)
+            budget += df
+        prefixes = [_prefix(w) for w in words if counts.get(w, 0) == 0 and len(w) >= 5 and not w.isdigit()]
+        if chosen:
+            return " OR ".join([_phrase(w) for w in chosen] + prefixes[:2])
+        common = [w for _, w in known][:3]
+        if common:
+            return " AND ".join(_phrase(w) for w in common)
+        return " OR ".join(prefixes[:2])
+
+    async def _resolve_speakers(
+        self, guild_id: int, ref_words: Sequence[str]
+    ) -> list[tuple[SpeakerProfile, float]]:
+        """Speakers whose names, aliases or roles cover the words describing them, best first."""
+        terms = sorted({self._stem.stem(w) for w in ref_words})
+        found = await self._repo.speakers_by_terms(guild_id, terms + await self._misspelt(guild_id, terms))
+        if not found:
+            return []
+        profiles = await self._repo.speaker_profiles(guild_id, [sid for sid, _ in found])
+        ref = self._terms(ref_words, {w: 1.0 for w in ref_words})
+        scored = [(p, _speaker_cover(ref, p, self._stem, None)) for p in profiles]
+        scored = [(p, s) for p, s in scored if s >= 0.5]
+        if not scored:
+            return []
+        best = max(s for _, s in scored)
+        scored = [(p, s) for p, s in scored if s >= best - 0.2]
+        scored.sort(key=lambda ps: -ps[1])
+        return scored[:20]
+
+    async def _misspelt(self, guild_id: int, terms: Sequence[str]) -> list[str]:
+        """Speaker words close to a question word that matches none ('kishda' -> 'kishida')."""
+        extra: list[str] = []
+        for term in terms:
+            if len(term) < 6:
+                continue
+            near = await self._repo.speaker_terms_with_prefix(guild_id, term[:2], limit=400)
+            if term in near:
+                continue
+            match = process.extract(term, near, scorer=fuzz.ratio, score_cutoff=85, limit=3)
+            extra.extend(m[0] for m in match)
+        return extra
+
+    # Scoring --------------------------------------------------------------------------------------
+
+    def _alternatives(self, topic: Sequence[_Term], fields: dict[int, _Fields]) -> dict[str, set[str]]:
+        """Forgive typos and derivations: a question word found in no candidate as a stem may match
+        close spellings ('ukriane', 'favours') or longer words built on it ('cowardice')."""
+        found: dict[str, set[str]] = {}
+        if not topic:
+            return found
+        vocab: set[str] = set()
+        stems: set[str] = set()
+        for f in fields.values():
+            vocab |= f.vocab
+            stems |= f.text | f.context
+        vocab_list = sorted(v for v in vocab if len(v) >= 3 and not v.isdigit())
+        for term in topic:
+            if term.stem in stems or len(term.word) < 3 or term.word.isdigit():
+                continue
+            alts: set[str] = set()
+            if len(term.word) >= 4:
+                for word, _, _ in process.extract(
+                    term.word, vocab_list, scorer=fuzz.ratio, score_cutoff=84, limit=5
+                ):
+                    alts.add(self._stem.stem(word))
+            if len(term.stem) >= 6:  # derivations: 'coward' -> 'cowardice', 'politic' -> 'politician'
+                for word in vocab_list:
+                    if len(word) >= len(term.stem) + 2 and word.startswith(term.stem):
+                        alts.add(self._stem.stem(word))
+            if alts:
+                found[term.stem] = alts
+        return found
+
+    @staticmethod
+    def _topic_cover(
+        topic: Sequence[_Term], alternatives: dict[str, set[str]], f: _Fields
+    ) -> tuple[float, float]:
+        """(weighted share of topic words matched, total weight matched)."""
+        total = matched = 0.0
+        for t in topic:
+            total += t.weight
+            if t.stem in f.text:
+                m = 1.0
+            elif t.stem in f.context:
+                m = f.context_credit
+            else:
+                alts = alternatives.get(t.stem)
+                if alts and alts & f.text:
+                    m = 0.8
+                elif alts and alts & f.context:
+                    m = 0.8 * f.context_credit
+                elif t.stem in f.title:
+                    m = 0.3
+                else:
+                    m = 0.0
+            matched += t.weight * m
+        return (matched / total if total else 0.0), matched
+
+    def _score(
+        self,
+        kind: str,
+        c: _Candidate,
+        f: _Fields,
+        topic: Sequence[_Term],
+        alternatives: dict[str, set[str]],
+        ref: Sequence[_Term],
+        hint: Sequence[_Term],
+        profiles: dict[int, SpeakerProfile],
+    ) -> float:
+        profile = profiles.get(c.quote.speaker_id or -1)
+        if topic:
+            cover, mass = self._topic_cover(topic, alternatives, f)
+            confidence = 1.0 - math.exp(-mass / 0.6)
+            topic_score = cover * (0.55 + 0.45 * confidence)
+        else:
+            topic_score = 0.0
+        if ref:
+            spk = _speaker_cover(ref, profile, self._stem, f)
+            # Salience only breaks near-ties between quotes of the speaker that match equally.
+            with_topic = 0.45 * spk + 0.52 * topic_score + 0.03 * _salience(c.quote)
+            score = with_topic if topic else spk * (0.8 + 0.2 * _salience(c.quote))
+        else:
+            score = topic_score
+            if hint:
+                score *= 0.8 + 0.2 * _speaker_cover(hint, profile, self._stem, f)
+        if kind == "who" and not c.quote.speaker:
+            score *= 0.7  # a quote with no known speaker cannot answer "who"
+        return max(0.0, min(1.0, score))
+
+    def _dedupe(self, kind: str, pool: Sequence[_Candidate], limit: int) -> list[_Candidate]:
+        """Best first above the threshold; one answer per speaker for "who", per text otherwise."""
+        chosen: list[_Candidate] = []
+        seen: set[object] = set()
+        for c in pool:
+            if c.score < self._settings.min_score:
+                break
+            key: object = (
+                ("speaker", c.quote.speaker_id or c.quote.speaker)
+                if kind == "who" and c.quote.speaker
+                else ("text", normalize_name(c.quote.text))
+            )
+            if key in seen:
+                continue
+            seen.add(key)
+            chosen.append(c)
+            if len(chosen) >= limit:
+                break
+        return chosen
+
+
+def _speaker_cover(
+    ref: Sequence[_Term], profile: SpeakerProfile | None, stem: TermStemmer, f: _Fields | None
+) -> float:
+    """How well a speaker fits the words describing them: names count fully, roles nearly so, the
+    mention and the sentence around the quote less (they may name someone else)."""
+    if not ref:
+        return 0.0
+    names: set[str] = set()  # a whole name, a surname, a one-word alias ('KCNA'), an acronym
+    described: set[str] = set()  # any word of the name, longer aliases and roles
+    raw: set[str] = set()  # the same words unstemmed, for typos ('defence' ~ 'defense')
+    canonical: set[str] = set()
+    if profile is not None:
+        named = profile.kind != "unnamed"
+        canonical = name_terms(profile.canonical_name, stem) - set(acronyms(profile.canonical_name))
+        for text in (profile.canonical_name, *profile.aliases, *profile.roles):
+            described |= name_terms(text, stem)
+            raw |= set(normalize_name(text).split())
+        if named:
+            words = normalize_name(profile.canonical_name).split()
+            if words:
+                names.add(stem.stem(words[-1]))  # the surname ("Ishiba"), the head of an organisation
+            names |= {stem.stem(a) for a in acronyms(profile.canonical_name) if len(a) > 2}
+            for alias in profile.aliases:
+                one = name_terms(alias, stem)
+                if len(normalize_name(alias).split()) == 1:
+                    names |= one
+    total = matched = 0.0
+    strong = False
+    hits_in_name = 0
+    for t in ref:
+        total += t.weight
+        if t.stem in canonical:
+            hits_in_name += 1
+        if t.stem in names:
+            m = 1.0
+            strong = True
+        elif t.stem in described:
+            m = 0.9
+        elif f is not None and t.stem in f.context:
+            m = 0.6
+        elif _fuzzy_in(t.word, raw):
+            m = 0.8
+        else:
+            m = 0.0
+        matched += t.weight * m
+    cover = matched / total if total else 0.0
+    if strong or (canonical and hits_in_name >= min(2, len(canonical))):
+        cover = max(cover, 0.85)  # a name is decisive even when the rest of the description is not
+    return cover
+
+
+def _fuzzy_in(word: str, words: Iterable[str]) -> bool:
+    if len(word) < 5:
+        return False
+    return process.extractOne(word, list(words), scorer=fuzz.ratio, score_cutoff=84) is not None
+
+
+def _salience(q: StoredQuote) -> float:
+    """For "what did X say" with no topic: whole quotes of a sentence or two say most about X."""
+    n = len(q.text.split())
+    length = min(n, 40) / 40 if n <= 60 else 0.6
+    return 0.6 * length + 0.4 * (0.0 if q.partial else 1.0)
+
+
+def _phrase(word: str) -> str:
+    """A word as an FTS5 string: inside double quotes every character is literal (quotes doubled)."""
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _prefix(word: str) -> str:
+    return _phrase(word[:4]) + "*"
+
+
+@dataclass(frozen=True)
+class Answer:
+    quote_id: int
+    quote: str
+    speaker: str | None
+    speaker_role: str | None
+    article_id: int | None
+    article_title: str | None
+    article_url: str | None
+    score: float
+    source: str  # 'article' | 'chat'
+    message_id: int | None
+    channel_id: int | None
+
+
+def _answer(c: _Candidate, profile: SpeakerProfile | None) -> Answer:
+    q = c.quote
+    role = profile.roles[0] if profile is not None and profile.roles else None
+    speaker = q.speaker
+    if speaker and q.speaker_kind != "unnamed" and fold(speaker) in PRONOUNS:
+        speaker = None
+    return Answer(
+        quote_id=q.id,
+        quote=q.text,
+        speaker=speaker,
+        speaker_role=role,
+        article_id=q.article_id,
+        article_title=q.article_title,
+        article_url=q.article_url,
+        score=round(c.score, 4),
+        source=q.source,
+        message_id=q.message_id,
+        channel_id=q.channel_id,
+    )
