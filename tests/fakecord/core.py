@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from aiohttp import web
-
 from . import interactions as ix
-from .faults import Faults
+from .faults import Faults, path_matches
 from .gateway import GUILD_MEMBERS, GUILD_PRESENCES, MESSAGE_CONTENT, Gateway, GatewayOptions
 from .state import (
     FakeState,
@@ -135,8 +133,6 @@ class Core:
         self.ephemeral_messages: dict[str, JSON] = {}
         self.files: dict[str, tuple[str, bytes]] = {}
         self._waiters = _Waiters()
-        self._runner: web.AppRunner | None = None
-        self._site: web.TCPSite | None = None
         self._save_handle: asyncio.TimerHandle | None = None
         self.port = 0
 
@@ -173,8 +169,8 @@ class Core:
     def _changed(self) -> None:
         self._waiters.pulse()
 
-    def _mutated(self) -> None:
-        """State changed: wake waiters and schedule a (debounced) save."""
+    def state_changed(self) -> None:
+        """Called after every change to the world: wakes waiters and schedules a (debounced) save."""
         self._changed()
         if self.config.state_path is not None and self._save_handle is None:
             loop = asyncio.get_running_loop()
@@ -210,8 +206,6 @@ class Core:
         self._changed()
 
     def requests_to(self, method: str, pattern: str) -> list[RecordedRequest]:
-        from .faults import path_matches
-
         return [r for r in self.requests if r.method == method.upper() and path_matches(pattern, r.path)]
 
     # ----- observation ---------------------------------------------------------------------------

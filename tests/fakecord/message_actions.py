@@ -53,7 +53,7 @@ class MessageActions(Core):
 
     async def create_guild(self, name: str, *, owner_id: int | str | None = None) -> str:
         guild = self.state.add_guild(name, owner_id=sid(owner_id) if owner_id is not None else None)
-        self._mutated()
+        self.state_changed()
         await self.gateway.dispatch(
             "GUILD_CREATE", self.state.guild_create_payload(guild["id"], all_members=False, unavailable=None)
         )
@@ -75,7 +75,7 @@ class MessageActions(Core):
             topic=topic,
             parent_id=sid(parent_id) if parent_id is not None else None,
         )
-        self._mutated()
+        self.state_changed()
         await self.gateway.dispatch("CHANNEL_CREATE", self.state.channel_payload(channel["id"]))
         return str(channel["id"])
 
@@ -84,7 +84,7 @@ class MessageActions(Core):
 
     async def create_role(self, guild_id: int | str, name: str, permissions: int) -> str:
         role = self.state.add_role(guild_id, name, permissions)
-        self._mutated()
+        self.state_changed()
         await self.gateway.dispatch("GUILD_ROLE_CREATE", {"guild_id": sid(guild_id), "role": role})
         return str(role["id"])
 
@@ -100,7 +100,7 @@ class MessageActions(Core):
         """A user joining the guild (a new user unless user_id names an existing one)."""
         uid = sid(user_id) if user_id is not None else str(self.state.add_user(username, bot=bot)["id"])
         self.state.add_member(guild_id, uid, roles=[sid(r) for r in roles])
-        self._mutated()
+        self.state_changed()
         payload = self.state.member_payload(guild_id, uid)
         payload["guild_id"] = sid(guild_id)
         await self.gateway.dispatch("GUILD_MEMBER_ADD", payload)
@@ -136,7 +136,7 @@ class MessageActions(Core):
         for key in ("name", "rate_limit_per_user", "applied_tags", "flags"):
             if key in changes and changes[key] is not None:
                 thread[key] = changes[key]
-        self._mutated()
+        self.state_changed()
         await self.gateway.dispatch("THREAD_UPDATE", self.state.channel_payload(thread["id"]))
 
     def _messageable(self, channel_id: int | str) -> JSON:
@@ -174,14 +174,14 @@ class MessageActions(Core):
         if channel["type"] in THREAD_TYPES and counts:
             channel["message_count"] += 1
             channel["total_message_sent"] += 1
-        self._mutated()
+        self.state_changed()
         await self.gateway.dispatch(
             "MESSAGE_CREATE", self.state.message_payload(message["id"], for_gateway=True)
         )
         return message
 
     async def _announce_update(self, message: JSON) -> None:
-        self._mutated()
+        self.state_changed()
         if message["id"] in self.state.messages:
             await self.gateway.dispatch(
                 "MESSAGE_UPDATE", self.state.message_payload(message["id"], for_gateway=True)
@@ -197,7 +197,7 @@ class MessageActions(Core):
             and message["id"] != channel["id"]
         ):
             channel["message_count"] -= 1
-        self._mutated()
+        self.state_changed()
         payload = {"id": message["id"], "channel_id": message["channel_id"]}
         if channel.get("guild_id"):
             payload["guild_id"] = channel["guild_id"]
@@ -280,7 +280,7 @@ class MessageActions(Core):
         ]
         for mid in ids:
             self.state.remove_message(mid)
-        self._mutated()
+        self.state_changed()
         payload: JSON = {"ids": ids, "channel_id": cid}
         if channel.get("guild_id"):
             payload["guild_id"] = channel["guild_id"]
@@ -321,7 +321,7 @@ class MessageActions(Core):
 
     async def delete_channel(self, channel_id: int | str) -> JSON:
         channel = self.state.remove_channel(sid(channel_id))
-        self._mutated()
+        self.state_changed()
         if channel["type"] in THREAD_TYPES:
             await self.gateway.dispatch(
                 "THREAD_DELETE", {k: channel[k] for k in ("id", "guild_id", "parent_id", "type")}
@@ -381,7 +381,7 @@ class MessageActions(Core):
             thread = self.state.add_thread(
                 channel_id, name, owner_id=author_id, type=thread_type, auto_archive_duration=duration
             )
-        self._mutated()
+        self.state_changed()
         await self.gateway.dispatch(
             "THREAD_CREATE", dict(self.state.channel_payload(thread["id"]), newly_created=True)
         )
@@ -423,7 +423,7 @@ class MessageActions(Core):
             auto_archive_duration=body.get("auto_archive_duration"),
             applied_tags=[sid(t) for t in body.get("applied_tags") or []],
         )
-        self._mutated()
+        self.state_changed()
         await self.gateway.dispatch(
             "THREAD_CREATE", dict(self.state.channel_payload(thread["id"]), newly_created=True)
         )
@@ -529,6 +529,6 @@ class MessageActions(Core):
             ):
                 if key in body:
                     channel[key] = body[key]
-            self._mutated()
+            self.state_changed()
             await self.gateway.dispatch("CHANNEL_UPDATE", self.state.channel_payload(channel_id))
         return self.state.channel_payload(channel_id)

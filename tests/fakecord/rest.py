@@ -258,7 +258,7 @@ async def overwrite_commands(request: web.Request) -> web.Response:
     body = _body(request)
     cmds.validate_overwrite(body)
     stored = cmds.store_overwrite(server.state, body, scope)
-    server._mutated()
+    server.state_changed()
     return json_response(stored)
 
 
@@ -270,7 +270,7 @@ async def upsert_command(request: web.Request) -> web.Response:
     merged = [*kept, body]
     cmds.validate_overwrite(merged)
     stored = cmds.store_overwrite(server.state, merged, _command_scope(request))
-    server._mutated()
+    server.state_changed()
     return json_response(stored[-1], status=201)
 
 
@@ -294,14 +294,14 @@ async def edit_command(request: web.Request) -> web.Response:
     ]
     cmds.validate_overwrite(merged)
     stored = cmds.store_overwrite(server.state, merged, _command_scope(request))
-    server._mutated()
+    server.state_changed()
     return json_response(next(c for c in stored if c["id"] == command["id"]))
 
 
 async def delete_command(request: web.Request) -> web.Response:
     server = _server(request)
     del server.state.commands[_command(request)["id"]]
-    server._mutated()
+    server.state_changed()
     return _no_content()
 
 
@@ -438,7 +438,7 @@ async def add_reaction(request: web.Request) -> web.Response:
         reactions.append({"emoji": {"id": None, "name": emoji}, "count": 1, "me": True})
     elif not found["me"]:
         found.update(count=found["count"] + 1, me=True)
-    server._mutated()
+    server.state_changed()
     return _no_content()
 
 
@@ -450,7 +450,7 @@ async def remove_reaction(request: web.Request) -> web.Response:
         if reaction["emoji"]["name"] == m["emoji"] and reaction["me"]:
             reaction.update(count=reaction["count"] - 1, me=False)
     message["reactions"] = [r for r in message.get("reactions", []) if r["count"] > 0]
-    server._mutated()
+    server.state_changed()
     return _no_content()
 
 
@@ -520,7 +520,7 @@ async def join_thread(request: web.Request) -> web.Response:
     if thread["type"] not in THREAD_TYPES:
         raise ApiError(400, 50024, "Cannot execute action on this channel type")
     server.state.join_thread(thread["id"], server.bot_id)
-    server._mutated()
+    server.state_changed()
     return _no_content()
 
 
@@ -528,7 +528,7 @@ async def leave_thread(request: web.Request) -> web.Response:
     server = _server(request)
     thread = server.state.channel(request.match_info["channel_id"])
     server.state.leave_thread(thread["id"], server.bot_id)
-    server._mutated()
+    server.state_changed()
     return _no_content()
 
 

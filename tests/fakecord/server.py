@@ -25,6 +25,11 @@ class FakeDiscord(InteractionActions):
     """A fake Discord on 127.0.0.1: `await start()` (or `async with`), then point a client at
     `api_base` and `gateway_url` with `token`."""
 
+    def __init__(self, config: FakecordConfig | None = None) -> None:
+        super().__init__(config)
+        self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+
     # ----- lifecycle -----------------------------------------------------------------------------
 
     async def start(self) -> FakeDiscord:
