@@ -26,6 +26,28 @@ tests. Use ``server.token`` as the bot token. discord.py asks for ``compress=zli
 For fast tests also pass ``guild_ready_timeout=0.1`` (or similar) to the client: discord.py waits that
 long (default 2 s) after the last GUILD_CREATE before dispatching ``on_ready``.
 
+Behaviour worth knowing when writing tests
+-------------------------------------------
+- discord.py sleeps 5 s before every re-IDENTIFY (not the first); override the client's
+  ``before_identify_hook`` in tests that invalidate sessions. RESUMEs are immediate.
+- Interaction callbacks later than ``FakecordConfig.interaction_deadline_s`` (3 s, as on Discord)
+  get 404 code 10062; followups and original-response edits work for 15 minutes.
+- Ephemeral messages are kept outside channel history (``FakeDiscord.message_by_id`` reads them) and
+  produce no gateway events. The first followup after a deferred (type 5) response resolves the
+  "thinking" message instead of creating a new one, as on Discord.
+- A thread started from a message has the message's id, and its history begins with a
+  THREAD_STARTER_MESSAGE (type 21, empty content, no gateway event); a public thread started without
+  a message posts a THREAD_CREATED (type 18) system message in the parent channel. A forum post's
+  first message has the thread's id and is not counted in ``message_count``.
+- Without the MESSAGE_CONTENT intent, MESSAGE_CREATE/UPDATE of other users' messages (unless they
+  mention the bot) arrive with empty content, embeds, attachments and components; with
+  ``message_content_enabled=False`` (the portal privilege off) REST reads are blanked the same way
+  and IDENTIFY asking for the intent is closed with 4014.
+- Disconnected sessions stay resumable for ``resume_window_s`` (300 s) and buffer events meanwhile.
+- Not modelled: channel permission overwrites (inject ``fail_next(..., status=403, code=50013)`` to
+  test Missing Permissions), DMs, reaction events, presences, voice, real rate-limit buckets (every
+  response carries a full, never-exhausted set of headers; 429s come only from ``fail_next``).
+
 Layout
 ------
 - ``server.FakeDiscord``: start/stop, the injection API (``build_world``, ``member_says``,
