@@ -637,6 +637,9 @@ async def test_threads_from_messages_forum_posts_and_archiving(server: FakeDisco
         await server.member_says(thread.id, world.member_id, "first comment")
         await h.wait(lambda: any(m.channel.id == thread.id for m in h.messages))
         assert server.state.channel(thread.id)["message_count"] == 1
+        starter, comment = server.messages(thread.id)
+        assert starter["type"] == 21 and starter["message_reference"]["message_id"] == str(summary.id)
+        assert comment["content"] == "first comment"
 
         post = await forum.create_thread(name="Article 2", content="Post body")
         assert post.thread.id == post.message.id and post.message.content == "Post body"
