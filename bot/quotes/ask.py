@@ -280,6 +280,7 @@ class _Term:
     word: str  # folded word, as the question has it
     stem: str
     weight: float
+    about_speaker: bool = False  # "which coach ...": may match the speaker's names and roles
 
 
 @dataclass
@@ -292,7 +293,7 @@ class _Candidate:
 class _Fields:
     """Stems of one candidate's fields, computed once per question."""
 
-    __slots__ = ("context", "context_credit", "text", "title", "vocab")
+    __slots__ = ("context", "context_credit", "speaker", "text", "title", "vocab")
 
     def __init__(self, quote: StoredQuote, stem: TermStemmer) -> None:
         text_words = _words(quote.text)
@@ -305,6 +306,7 @@ class _Fields:
         # A fragment quoted inside the writer's sentence is described by that sentence ("he called
         # Japan 'an indispensable partner'"), so its words count nearly as much as the quote's.
         self.context_credit = 0.9 if quote.partial else 0.7
+        self.speaker: set[str] = set()  # words of the speaker's names and roles, when asked for
 
 
 class QuoteAsker:
@@ -340,24 +342,32 @@ class QuoteAsker:
             return []
         weights, counts = await self._weights(all_words)
         topic = self._terms(topic_words, weights)
+        # "Which coach said ...": the coach may be in the quote's sentence or in the speaker's roles.
+        topic += [
+            _Term(t.word, t.stem, t.weight, about_speaker=True)
+            for t in self._terms(hint_words, weights)
+            if t.stem not in {u.stem for u in topic}
+        ]
+        loose = self._terms(loose_words, weights)
         pool = await self._candidates(guild_id, all_words, counts, topic, speakers)
         if not pool:
             return []
         fields = {c.quote.id: _Fields(c.quote, self._stem) for c in pool}
-        alternatives = self._alternatives(topic, fields)
+        alternatives = self._alternatives([*topic, *loose], fields)
         profiles: dict[int, SpeakerProfile] = {p.id: p for p, _ in speakers}
         if ref_words or hint_words:
-            missing = {
-                c.quote.speaker_id for c in pool if c.quote.speaker_id and c.quote.speaker_id not in profiles
-            }
+            missing = {c.quote.speaker_id for c in pool if c.quote.speaker_id} - set(profiles)
             for p in await self._repo.speaker_profiles(guild_id, sorted(i for i in missing if i is not None)):
                 profiles[p.id] = p
+        if hint_words:
+            for c in pool:
+                profile = profiles.get(c.quote.speaker_id or -1)
+                if profile is not None:
+                    fields[c.quote.id].speaker = _profile_terms(profile, self._stem)
         ref = self._terms(ref_words, {w: 1.0 for w in ref_words})
-        hint = self._terms(hint_words, {w: 1.0 for w in hint_words})
-        loose = self._terms(loose_words, weights)
         for c in pool:
             f = fields[c.quote.id]
-            c.score = self._score(parsed.kind, c, f, topic, alternatives, ref, hint, profiles)
+            c.score = self._score(parsed.kind, c, f, topic, alternatives, ref, profiles)
             if loose:
                 c.score *= 0.4 + 0.6 * self._topic_cover(loose, alternatives, f)[0]
         pool.sort(key=lambda c: (-c.score, c.bm25 if c.bm25 is not None else 0.0, -c.quote.id))
@@ -459,7 +469,7 @@ class QuoteAsker:
         profiles = await self._repo.speaker_profiles(guild_id, [sid for sid, _ in found])
         ref = self._terms(ref_words, {w: 1.0 for w in ref_words})
         scored = [(p, _speaker_cover(ref, p, self._stem, None)) for p in profiles]
-        scored = [(p, s) for p, s in scored if s >= 0.5]
+        scored = [(p, s) for p, s in scored if s >= 0.4]
         if not scored:
             return []
         best = max(s for _, s in scored)
@@ -482,10 +492,14 @@ class QuoteAsker:
 
     # Scoring --------------------------------------------------------------------------------------
 
-    def _alternatives(self, topic: Sequence[_Term], fields: dict[int, _Fields]) -> dict[str, set[str]]:
-        """Forgive typos and derivations: a question word found in no candidate as a stem may match
-        close spellings ('ukriane', 'favours') or longer words built on it ('cowardice')."""
-        found: dict[str, set[str]] = {}
+    def _alternatives(
+        self, topic: Sequence[_Term], fields: dict[int, _Fields]
+    ) -> dict[str, dict[str, float]]:
+        """Forgive typos, derivations and acronyms: a question word found in no candidate may match
+        a close spelling ('ukriane', 'favours'), a longer word built on it ('cleanup', 'cowardice'),
+        or with its neighbours the initials a candidate uses ('air traffic control' -> 'ATC').
+        Returns, per question stem, the candidate stems it may match and the credit each earns."""
+        found: dict[str, dict[str, float]] = {}
         if not topic:
             return found
         vocab: set[str] = set()
@@ -494,26 +508,36 @@ class QuoteAsker:
             vocab |= f.vocab
             stems |= f.text | f.context
         vocab_list = sorted(v for v in vocab if len(v) >= 3 and not v.isdigit())
+
+        def add(term: _Term, word: str, credit: float) -> None:
+            alts = found.setdefault(term.stem, {})
+            alt = self._stem.stem(word)
+            alts[alt] = max(credit, alts.get(alt, 0.0))
+
         for term in topic:
             if term.stem in stems or len(term.word) < 3 or term.word.isdigit():
                 continue
-            alts: set[str] = set()
             if len(term.word) >= 4:
                 for word, _, _ in process.extract(
                     term.word, vocab_list, scorer=fuzz.ratio, score_cutoff=84, limit=5
                 ):
-                    alts.add(self._stem.stem(word))
-            if len(term.stem) >= 6:  # derivations: 'coward' -> 'cowardice', 'politic' -> 'politician'
+                    add(term, word, 0.8)
+            if len(term.stem) >= 5:
                 for word in vocab_list:
                     if len(word) >= len(term.stem) + 2 and word.startswith(term.stem):
-                        alts.add(self._stem.stem(word))
-            if alts:
-                found[term.stem] = alts
+                        add(term, word, 0.6)
+        for size in (3, 4, 5):
+            for i in range(len(topic) - size + 1):
+                run = topic[i : i + size]
+                initials = "".join(t.word[0] for t in run)
+                if initials in vocab:
+                    for term in run:
+                        add(term, initials, 0.9)
         return found
 
     @staticmethod
     def _topic_cover(
-        topic: Sequence[_Term], alternatives: dict[str, set[str]], f: _Fields
+        topic: Sequence[_Term], alternatives: dict[str, dict[str, float]], f: _Fields
     ) -> tuple[float, float]:
         """(weighted share of topic words matched, total weight matched)."""
         total = matched = 0.0
@@ -523,16 +547,15 @@ class QuoteAsker:
                 m = 1.0
             elif t.stem in f.context:
                 m = f.context_credit
+            elif t.about_speaker and t.stem in f.speaker:
+                m = 0.9
             else:
-                alts = alternatives.get(t.stem)
-                if alts and alts & f.text:
-                    m = 0.8
-                elif alts and alts & f.context:
-                    m = 0.8 * f.context_credit
-                elif t.stem in f.title:
-                    m = 0.3
-                else:
-                    m = 0.0
+                m = 0.3 if t.stem in f.title else 0.0
+                for alt, credit in alternatives.get(t.stem, {}).items():
+                    if alt in f.text:
+                        m = max(m, credit)
+                    elif alt in f.context:
+                        m = max(m, credit * f.context_credit)
             matched += t.weight * m
         return (matched / total if total else 0.0), matched
 
@@ -542,9 +565,8 @@ class QuoteAsker:
         c: _Candidate,
         f: _Fields,
         topic: Sequence[_Term],
-        alternatives: dict[str, set[str]],
+        alternatives: dict[str, dict[str, float]],
         ref: Sequence[_Term],
-        hint: Sequence[_Term],
         profiles: dict[int, SpeakerProfile],
     ) -> float:
         profile = profiles.get(c.quote.speaker_id or -1)
@@ -561,8 +583,6 @@ class QuoteAsker:
             score = with_topic if topic else spk * (0.8 + 0.2 * _salience(c.quote))
         else:
             score = topic_score
-            if hint:
-                score *= 0.8 + 0.2 * _speaker_cover(hint, profile, self._stem, f)
         if kind == "who" and not c.quote.speaker:
             score *= 0.7  # a quote with no known speaker cannot answer "who"
         return max(0.0, min(1.0, score))
@@ -637,6 +657,13 @@ def _speaker_cover(
     if strong or (canonical and hits_in_name >= min(2, len(canonical))):
         cover = max(cover, 0.85)  # a name is decisive even when the rest of the description is not
     return cover
+
+
+def _profile_terms(profile: SpeakerProfile, stem: TermStemmer) -> set[str]:
+    terms: set[str] = set()
+    for text in (profile.canonical_name, *profile.aliases, *profile.roles):
+        terms |= name_terms(text, stem)
+    return terms
 
 
 def _fuzzy_in(word: str, words: Iterable[str]) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.quotes.lexicon import DESCRIBING_VERBS, SPEECH_VERBS, TITLES, words
+from bot.quotes.lexicon import DESCRIBING_VERBS, SPEECH_NOUNS, SPEECH_VERBS, TITLES, words
 from bot.quotes.mentions import (
     COMMON,
     NAME,
@@ -23,6 +23,8 @@ from bot.quotes.mentions import (
 )
 from bot.quotes.tokens import PUNCT, QUOTE, WORD, Item
 
+_CONJUNCTIONS = words("and but yet so")
+_NOUN_DETERMINERS = words("a an the his her its their our my your this that each every")
 _PASSIVE = words("been was were is are be being")
 _ADVERBS = words(
     """also later then once famously previously recently earlier reportedly simply just only further
@@ -32,7 +34,8 @@ _ADVERBS = words(
 _ADVERBIAL = words(
     """in on at after before during while when as since despite following speaking according
     with without for from by to under over through although though because if but and yet so
-    however meanwhile asked who which whose where""")
+    however meanwhile asked who which whose where near outside inside behind beyond across around
+    toward towards via per amid among like unlike""")
 _SOURCE_PHRASES = (("according", "to"), ("in", "the", "words", "of"), ("quoting",), ("quoted",))
 _DASHES = frozenset("—–-")
 # Letters after a name that are not part of it (`Mark Tedeschi, QC`).
@@ -59,8 +62,14 @@ def _is_speech_verb(items: Sequence[Item], i: int) -> bool:
     it = items[i]
     if it.kind != WORD or it.low not in SPEECH_VERBS:
         return False
-    # `Call`, `Post` inside a name are not verbs.
-    return not (it.is_cap and i > 0 and items[i - 1].kind == WORD)
+    if it.is_cap and i > 0 and items[i - 1].kind == WORD:
+        return False  # `Call`, `Post` inside a name are not verbs
+    if it.low in SPEECH_NOUNS:
+        # `writing in a blog post "..."`: after a determiner it is the noun.
+        for back in (1, 2):
+            if i - back >= 0 and items[i - back].kind == WORD and items[i - back].low in _NOUN_DETERMINERS:
+                return False
+    return True
 
 
 def _is_passive(items: Sequence[Item], v: int, lo: int) -> bool:
@@ -98,6 +107,10 @@ def subject_before(items: Sequence[Item], lo: int, end: int) -> tuple[Mention | 
     chunks = comma_chunks(items, lo, k)
     found: list[tuple[Mention, bool]] = []  # (mention, chunk was read whole)
     for cs, ce in reversed(chunks[-4:]):
+        while cs < ce and items[cs].kind == WORD and items[cs].low in _CONJUNCTIONS:
+            cs += 1  # `..., and former midfielder Dietmar Hamann, now a pundit, told`
+        if cs >= ce:
+            break
         first = items[cs]
         if first.kind == WORD and first.low in _ADVERBIAL and found:
             break
@@ -226,9 +239,7 @@ def left_attribution(items: Sequence[Item], k: int, lo: int) -> Attribution | No
                 return Attribution(m, "quoting", "left", role=role)
     v = k - 1
     while v >= lo:
-        it = items[v]
-        if it.kind == QUOTE:
-            break
+        # A quote earlier in the clause is crossed: one verb reports both (`said it had "A" and "B"`).
         if _is_speech_verb(items, v) and not _is_passive(items, v, lo):
             return _subject_of_verb(items, v, k, lo)
         v -= 1
@@ -253,7 +264,12 @@ def _subject_of_verb(items: Sequence[Item], v: int, k: int, lo: int) -> Attribut
         if _valid_name(m) and j < k and all(it.kind == PUNCT for it in items[j:k]):
             return Attribution(m, verb.text, "left", role=role)
     before = _skip_adverbs_back(items, v - 1, lo)
-    participle = verb.low.endswith("ing")
+    if before > lo and items[before].low == "to" and not participle_of(verb):
+        # `prompted the club's president, Jean Dupont, to tell reporters: "..."`
+        m, role = subject_before(items, lo, before)
+        if _valid_name(m) or (m is not None and m.kind == COMMON and m.can_speak):
+            return Attribution(m, cue, "left", role=role)
+    participle = participle_of(verb)
     if participle and (before < lo or items[before].kind == PUNCT or items[before].low in ("and", "by")):
         return Attribution(None, cue, "left", needs_subject=True)
     if before >= lo and items[before].kind == WORD and items[before].low in ("and", "but", "then"):
@@ -262,6 +278,10 @@ def _subject_of_verb(items: Sequence[Item], v: int, k: int, lo: int) -> Attribut
     if m is None:
         return Attribution(None, cue, "left", needs_subject=True)
     return Attribution(m, cue, "left", role=role)
+
+
+def participle_of(verb: Item) -> bool:
+    return verb.low.endswith("ing")
 
 
 def describing_cue_before(items: Sequence[Item], k: int, lo: int) -> bool:

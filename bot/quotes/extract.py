@@ -259,8 +259,11 @@ class _Reader:
                 return True
             if prev.low in NAMING_VERBS and not describing_cue_before(items, k, 0):
                 return True
-            if prev.low == "as" and prev2 is not None and prev2.low in NAMING_VERBS | {"known"}:
-                return True
+            j = k - 1
+            while j > 0 and items[j].kind == WORD and items[j].low in ("a", "an", "the"):
+                j -= 1
+            if items[j].low == "as" and j > 0 and items[j - 1].low in NAMING_VERBS | {"known"}:
+                return True  # `known as a "least weasel"`
         title = _is_title_case(q.text) and not _TERMINAL.search(q.text)
         if title:
             tight = att is not None and (
@@ -322,8 +325,14 @@ class _Reader:
             hi = qks[n + 1] if n + 1 < len(qks) else len(items)
             initial = all(it.kind == PUNCT for it in items[lo:k]) and (n == 0 or lo > 0)
             att: Attribution | None
-            if initial:
-                att = right_attribution(items, k, hi) or left_attribution(items, k, lo if n else 0)
+            raw = self.raw[items[k].qi]
+            comma_inside = raw.close_mark is not None and self.text[raw.close_mark - 1] == ","
+            after_comma = comma_inside or (
+                k + 1 < hi and items[k + 1].kind == PUNCT and items[k + 1].text in ",—–"
+            )
+            if initial or after_comma:
+                # `"...," X said` binds the quote to the reporting clause right after it.
+                att = right_attribution(items, k, hi) or left_attribution(items, k, lo if initial else 0)
             else:
                 att = left_attribution(items, k, 0) or right_attribution(items, k, hi)
             if self.is_not_speech(items, k, att):

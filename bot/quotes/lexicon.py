@@ -44,6 +44,7 @@ _IRREGULAR = {
     "chat": {"chat", "chats", "chatted"},
     "snap": {"snap", "snaps", "snapped"},
     "refer": {"refer", "refers", "referred", "referring"},
+    "read": {"read", "reads"},
 }
 
 # Verbs that introduce direct speech ("...," she said / he told reporters: "...").
@@ -57,7 +58,7 @@ affirm proclaim pronounce opine theorise theorize caution describe characterise 
 dub label term accuse praise criticise criticize condemn question chant sing scream mutter murmur
 plead advise instruct order tell inform assure reassure recommend propose allege charge contend
 rule find conclude estimate hail welcome laugh chuckle announce
-speak summarise summarize sum put chat admit deny
+speak summarise summarize sum put chat admit deny blame read
 """))
 
 SPEECH_VERBS: frozenset[str] = frozenset(

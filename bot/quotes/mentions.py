@@ -51,8 +51,11 @@ _STOP = words("""
     while although though as is was were are be been being has have had do does did not no also
     to into onto upon about over under after before during since until against between through
     would will could should can may might must shall just only even still again too very
-    there here it he she they we i you him them us me
+    there here it he she they we i you him them us me near outside inside behind beyond across
+    around toward towards via per amid among like unlike
     """)
+_SPEAKING_NOUNS = SOURCE_NOUNS | SPEECH_NOUNS | ROLE_NOUNS | ORG_WORDS | words("one another")
+_TIME_WORDS = WEEKDAYS_MONTHS | words("late early last this next on yesterday today morning afternoon evening night")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9&.]{1,9}$")
 
@@ -74,7 +77,7 @@ class Mention:
     @property
     def can_speak(self) -> bool:
         """A description can speak if its noun names people, a body or a text (`months` cannot)."""
-        return self.kind != COMMON or self.head in SOURCE_NOUNS or self.head in SPEECH_NOUNS
+        return self.kind != COMMON or self.head in _SPEAKING_NOUNS
 
 
 def strip_possessive(word: str) -> str:
@@ -173,6 +176,10 @@ def analyse(items: Sequence[Item]) -> Mention | None:
         words = words[1:]
     while words and words[-1].kind == WORD and words[-1].low in _LEADING:
         words = words[:-1]
+    # `A post late Saturday`: a time after the noun is not part of the speaker.
+    if len(words) > 1 and words[-1].low in WEEKDAYS_MONTHS:
+        while len(words) > 1 and words[-1].low in _TIME_WORDS:
+            words = words[:-1]
     if not words or any(w.kind == QUOTE for w in words):
         return None
     start, end = words[0].start, words[-1].end
@@ -247,6 +254,8 @@ def analyse(items: Sequence[Item]) -> Mention | None:
                 return Mention(text, start, end, NAME, name=name, role=role, gender=gender_of(name, role))
     # A description: `one senior official`, `a spokesperson for the ministry`, `the company`.
     nouns = [w for w in head if w.lower() not in _DETERMINERS]
+    if not nouns and len(head) == 1 and head[0].lower() in ("one", "another"):
+        nouns = head  # `"...," one said` / `read another`
     if not nouns:
         return None
     noun = strip_possessive(nouns[-1]).lower()
@@ -300,8 +309,12 @@ def phrase_before(items: Sequence[Item], j: int, lo: int) -> list[Item]:
             out.append(it)
             i -= 1
             continue
-        if not _np_word(it) and not (it.low in ("and", "&") and out and out[-1].is_cap and i > lo
-                                     and items[i - 1].is_cap):
+        noun_after_det = it.low in _SPEAKING_NOUNS and (
+            not out or (i - 1 >= lo and items[i - 1].low in _DETERMINERS)
+        )
+        if not _np_word(it) and not noun_after_det and not (
+            it.low in ("and", "&") and out and out[-1].is_cap and i > lo and items[i - 1].is_cap
+        ):
             break
         if _verbish(it) and out:
             break
