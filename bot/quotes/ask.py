@@ -369,7 +369,7 @@ class QuoteAsker:
             f = fields[c.quote.id]
             c.score = self._score(parsed.kind, c, f, topic, alternatives, ref, profiles)
             if loose:
-                c.score *= 0.4 + 0.6 * self._topic_cover(loose, alternatives, f)[0]
+                c.score *= 0.3 + 0.7 * self._topic_cover(loose, alternatives, f)[0]
         pool.sort(key=lambda c: (-c.score, c.bm25 if c.bm25 is not None else 0.0, -c.quote.id))
         chosen = self._dedupe(parsed.kind, pool, limit)
         answer_profiles = {p.id: p for p in await self._repo.speaker_profiles(

@@ -35,6 +35,7 @@ _SMALL = words("a an the of and or for to in on at by with from as is vs vs. de 
 _PREPOSITIONS = words("on in at of for from by with about into onto via")
 _SCARE = frozenset(("so-called", "term", "word", "phrase", "slogan", "hashtag", "motto", "words"))
 _LOOKBACK = 3
+_PRONOUN_GENDER = {"he": "m", "his": "m", "him": "m", "himself": "m", "she": "f", "her": "f", "herself": "f"}
 _POSSESSIVE_END = re.compile(r"['’]s?$")
 _NAME_JOINERS = words("of de al bin van von la le da du del &")
 _CLAUSE_OPENERS = words(
@@ -233,16 +234,42 @@ class _Reader:
             levels.append(level)
         if self.last_speaker is not None:
             levels.append([self.last_speaker])
-        for strict in (True, False):
-            for level in levels:
-                agreeing = [e for e in level if self._agrees(e, gender)]
-                if strict and gender in ("m", "f"):
-                    # Only entities that show they are people: gendered, titled or speakers.
-                    agreeing = [e for e in agreeing if e.gender or e.titled or e.eid in self.spoke]
-                if agreeing:
-                    exact = [e for e in agreeing if gender in ("m", "f") and e.gender == gender]
-                    return (exact or agreeing)[0]
+        person = gender in ("m", "f")
+        for depth, level in enumerate(levels):
+            agreeing = [e for e in level if self._agrees(e, gender)]
+            if person:
+                # People show themselves by a gender, a title or speaking; an earlier sentence's
+                # subject is trusted as it is (`Fatiya is busy. "...," she says.`).
+                subject = None if depth == 0 or depth >= len(levels) else self.info[si - depth].subject
+                agreeing = [
+                    e for e in agreeing
+                    if e.gender or e.titled or e.eid in self.spoke or (e is subject and e.kind == PERSON)
+                ]
+            if agreeing:
+                exact = [e for e in agreeing if person and e.gender == gender]
+                return (exact or agreeing)[0]
+        for level in levels[1:]:
+            agreeing = [e for e in level if self._agrees(e, gender)]
+            if agreeing:
+                return agreeing[0]
         return None
+
+    def note_gender(self, si: int, subject: Mention, ent: Entity) -> None:
+        """`Fatiya ... Now she runs her own business`: the first he/she after a name tells its gender."""
+        if ent.gender or ent.kind != PERSON:
+            return
+        others = {
+            p for k in (si, si + 1) if k < len(self.info) for p, e in self.info[k].mentions if e is not ent
+        }
+        words = [it for it in self.sentences[si].items if it.start >= subject.end]
+        if si + 1 < len(self.sentences):
+            words += self.sentences[si + 1].items
+        for it in words[:40]:
+            if it.start in others:
+                return  # someone else is mentioned first: the pronoun may be theirs
+            if it.kind == WORD and it.low in _PRONOUN_GENDER:
+                ent.gender = _PRONOUN_GENDER[it.low]
+                return
 
     # -- speech or not -------------------------------------------------------------------------
 
@@ -294,6 +321,8 @@ class _Reader:
             subj = self.sentence_subject(si)
             if subj is not None and subj.kind != PRONOUN:
                 info.subject = self.table.resolve(subj, subj.start)
+                if info.subject is not None and subj.kind == NAME:
+                    self.note_gender(si, subj, info.subject)
             elif subj is not None:
                 info.subject = self.resolve_pronoun(subj, si, subj.start)
             self.read_sentence(si, sent)

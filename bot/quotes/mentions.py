@@ -54,8 +54,11 @@ _STOP = words("""
     there here it he she they we i you him them us me near outside inside behind beyond across
     around toward towards via per amid among like unlike
     """)
+_OPENERS = FUNCTION_WORDS - _DETERMINERS - words("mr mrs ms dr he she it they we i you")
 _SPEAKING_NOUNS = SOURCE_NOUNS | SPEECH_NOUNS | ROLE_NOUNS | ORG_WORDS | words("one another")
-_TIME_WORDS = WEEKDAYS_MONTHS | words("late early last this next on yesterday today morning afternoon evening night")
+_TIME_WORDS = WEEKDAYS_MONTHS | words(
+    "late early last this next on yesterday today morning afternoon evening night"
+)
 _POSSESSIVE = re.compile(r"['’]s?$")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9&.]{1,9}$")
 
@@ -172,7 +175,7 @@ def _name_suffix(words: list[str]) -> int:
 def analyse(items: Sequence[Item]) -> Mention | None:
     """Read a phrase (no commas inside) as a pronoun, a name with its role, or a common description."""
     words = [it for it in items if it.kind in (WORD, QUOTE)]
-    while words and words[0].kind == WORD and words[0].low in _LEADING:
+    while words and words[0].kind == WORD and (words[0].low in _LEADING or words[0].low in _OPENERS):
         words = words[1:]
     while words and words[-1].kind == WORD and words[-1].low in _LEADING:
         words = words[:-1]
@@ -363,6 +366,16 @@ def phrase_after(items: Sequence[Item], i: int, hi: int) -> list[Item]:
             out.append(it)
             k += 1
             continue
+        if (
+            out
+            and out[-1].is_cap
+            and out[-1].low not in FUNCTION_WORDS
+            and not it.is_cap
+            and low not in ROLE_NOUNS
+            and low not in TITLES
+            and not _POSSESSIVE.search(out[-1].text)
+        ):
+            break  # `Harry Kane won the award`: a lower-case word after a name is its verb
         after_det = bool(out) and out[-1].low in _DETERMINERS
         if not (_np_word(it) or (after_det and it.kind == WORD and it.low not in _STOP)):
             break
