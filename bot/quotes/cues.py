@@ -24,6 +24,8 @@ from bot.quotes.mentions import (
 from bot.quotes.tokens import PUNCT, QUOTE, WORD, Item
 
 _CONJUNCTIONS = words("and but yet so")
+# Verbs whose object is the listener, never the speaker (`told The Post`, `asked Smith`).
+_OBJECT_VERBS = words("told tell tells telling asked asks ask warned warns urged urges informed assured")
 _NOUN_DETERMINERS = words("a an the his her its their our my your this that each every")
 _PASSIVE = words("been was were is are be being")
 _ADVERBS = words(
@@ -112,6 +114,8 @@ def subject_before(items: Sequence[Item], lo: int, end: int) -> tuple[Mention | 
         if cs >= ce:
             break
         first = items[cs]
+        if ce - cs == 1 and first.text.isdigit():
+            continue  # an age: `Dalca, 54, said`
         if first.kind == WORD and first.low in _ADVERBIAL and found:
             break
         phrase = phrase_before(items, ce - 1, cs)
@@ -259,7 +263,7 @@ def _subject_of_verb(items: Sequence[Item], v: int, k: int, lo: int) -> Attribut
         cue_end += 1
     cue = _words(items, v, cue_end)
     # Inverted before the quote: `said Smith: "..."`, `says Tom Smith, "..."`.
-    if v + 1 < k and items[v + 1].kind == WORD and items[v + 1].is_cap:
+    if v + 1 < k and items[v + 1].is_cap and verb.low not in _OBJECT_VERBS:
         m, role, j = _np_forward(items, v + 1, k)
         if _valid_name(m) and j < k and all(it.kind == PUNCT for it in items[j:k]):
             return Attribution(m, verb.text, "left", role=role)

@@ -107,7 +107,7 @@ TITLES: frozenset[str] = words("""
     count countess baron baroness pastor father sister brother mother imam ayatollah grand
     supreme associate assistant acting interim former late then executive managing
     senior junior chief-executive head trustee commissioner auditor solicitor barrister
-    qc kc sc esq jr jr. sr sr. mx mx. dj
+    qc kc sc esq jr jr. sr sr. mx mx. dj master
     """)
 
 # Lower-case nouns that describe a person's role (`team member`, `coauthor`, `Panama coach`).

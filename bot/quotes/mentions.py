@@ -284,7 +284,11 @@ def _person_inside(words: Sequence[str]) -> bool:
 
 
 def _np_word(it: Item) -> bool:
-    return it.kind == WORD and it.low not in _STOP and it.low not in SPEECH_VERBS
+    if it.kind != WORD:
+        return False
+    if it.is_cap and it.low not in _STOP:
+        return True  # `Mira Tell`, `Nadia Post`: a capitalised word is a name, not a verb
+    return it.low not in _STOP and it.low not in SPEECH_VERBS
 
 
 def _verbish(it: Item) -> bool:
@@ -370,6 +374,7 @@ def phrase_after(items: Sequence[Item], i: int, hi: int) -> list[Item]:
             out
             and out[-1].is_cap
             and out[-1].low not in FUNCTION_WORDS
+            and out[-1].low not in _DETERMINERS
             and not it.is_cap
             and low not in ROLE_NOUNS
             and low not in TITLES

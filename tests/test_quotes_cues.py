@@ -1,0 +1,163 @@
+"""Attribution cues: who a sentence says speaks a quote (made-up people and places)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.quotes import Quote, extract_quotes
+
+
+def who(text: str) -> list[tuple[str, str | None]]:
+    return [(q.text, q.speaker) for q in extract_quotes(text).quotes]
+
+
+def only(text: str) -> Quote:
+    (q,) = extract_quotes(text).quotes
+    return q
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('"The harbour reopens on Monday," said Harbour Master Ines Dalca.', "Ines Dalca"),
+        ('"The harbour reopens on Monday," Ines Dalca said.', "Ines Dalca"),
+        ('"The harbour reopens on Monday," Ines Dalca told reporters on Friday.', "Ines Dalca"),
+        ('Ines Dalca said "the harbour reopens on Monday."', "Ines Dalca"),
+        ("Ines Dalca told reporters: “The harbour reopens on Monday.”", "Ines Dalca"),
+        ('"The harbour reopens on Monday," Dalca, 54, said.', "Dalca"),
+        ('"The harbour reopens on Monday," Ines Dalca later added.', "Ines Dalca"),
+        ('"The harbour reopens on Monday," Ines Dalca insisted.', "Ines Dalca"),
+        ('"The harbour reopens on Monday," Ines Dalca tweeted.', "Ines Dalca"),
+    ],
+)
+def test_speaker_before_or_after_the_quote(text: str, speaker: str) -> None:
+    assert only(text).speaker == speaker
+
+
+def test_colon_introduction_with_the_quote_in_the_next_paragraph() -> None:
+    text = "Coach Bram Velde said:\n\n“We were not good enough today.”"
+    q = only(text)
+    assert q.speaker == "Bram Velde"
+
+
+def test_according_to_after_and_before() -> None:
+    assert only('"Stocks will fall," according to analyst Rhea Moss.').speaker == "Rhea Moss"
+    assert only('According to Rhea Moss, "stocks will fall."').speaker == "Rhea Moss"
+
+
+def test_in_the_words_of_with_apposition_and_honorific() -> None:
+    text = 'In the words of the defence lawyer, Piet Hale, QC, "the case collapsed on day one."'
+    assert only(text).speaker == "Piet Hale"
+
+
+def test_dash_attribution() -> None:
+    assert only("“Our best season yet.” —Director Oona Park").speaker == "Oona Park"
+
+
+def test_role_before_the_name_in_an_apposition() -> None:
+    q = only('"Rates stay where they are," said the finance minister, Ada Lind.')
+    assert q.speaker == "Ada Lind"
+    speaker = extract_quotes('"Rates stay," said the finance minister, Ada Lind.').speakers[0]
+    assert "the finance minister" in speaker.roles
+
+
+def test_split_quote_gives_two_quotes_with_one_speaker() -> None:
+    text = "“We will not move,” said Ada Lind, the head of the union, “and we will not be quiet.”"
+    assert who(text) == [("We will not move", "Ada Lind"), ("and we will not be quiet.", "Ada Lind")]
+
+
+def test_parenthetical_between_subject_and_verb() -> None:
+    text = 'Fire chief Olu Bako, in an interview with a local radio station, said "nobody was hurt."'
+    assert only(text).speaker == "Olu Bako"
+
+
+def test_apposition_after_the_subject() -> None:
+    text = '"It was chaos," Mira Tell, a witness who lives nearby, said.'
+    assert only(text).speaker == "Mira Tell"
+
+
+def test_participle_cue_takes_the_subject_of_the_sentence() -> None:
+    text = 'One reader complained about the change, writing in a letter "the old layout was better."'
+    q = only(text)
+    assert q.speaker == "One reader"
+    assert not q.named
+
+
+def test_infinitive_cue_takes_the_person_before_to() -> None:
+    text = 'The defeat prompted the club chairman, Ivo Rask, to tell local radio: "We must rebuild."'
+    assert only(text).speaker == "Ivo Rask"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("Senator Alma Reyes called the plan a “disaster” for farmers.", "disaster"),
+        ("Senator Alma Reyes described her rival as “a man without a plan.”", "a man without a plan."),
+        ("Senator Alma Reyes called the treaty “a historic step” for the region.", "a historic step"),
+        ("Senator Alma Reyes said the vote was a “grave mistake.”", "grave mistake."),
+    ],
+)
+def test_partial_quotes_in_reported_speech(text: str, fragment: str) -> None:
+    q = only(text)
+    assert q.text == fragment
+    assert q.speaker == "Alma Reyes"
+    assert q.partial
+
+
+def test_partial_quote_bound_to_the_attribution_after_it() -> None:
+    text = 'A neighbour called police about a man "shouting and banging on doors," Sheriff Len Ortiz said.'
+    assert only(text).speaker == "Len Ortiz"
+
+
+def test_organisation_named_in_full_and_by_its_noun() -> None:
+    text = (
+        "The Ministry of Transport announced new rules on Monday. "
+        '"Safety comes first," the ministry said in a statement.'
+    )
+    q = only(text)
+    assert q.speaker == "Ministry of Transport"
+    assert q.named
+
+
+def test_company_speaker() -> None:
+    q = only('"The update fixes the flaw," Zentrix said.')
+    assert q.speaker == "Zentrix"
+
+
+def test_acronym_resolves_to_the_full_organisation_name() -> None:
+    text = (
+        "The National Weather Agency (NWA) issued a warning. "
+        '"Stay indoors tonight," said NWA. "Winds will reach 120 kilometres an hour," it added.'
+    )
+    assert who(text) == [
+        ("Stay indoors tonight", "National Weather Agency"),
+        ("Winds will reach 120 kilometres an hour", "National Weather Agency"),
+    ]
+
+
+def test_possessive_owner_of_a_statement_speaks() -> None:
+    text = 'Governor Tess Aldo was absent. Aldo\'s statement added, "We will appeal the ruling."'
+    assert only(text).speaker == "Tess Aldo"
+
+
+def test_unnamed_source_is_kept_as_written_and_flagged() -> None:
+    q = only('"The talks have failed," one senior diplomat said, asking not to be named.')
+    assert q.speaker == "one senior diplomat"
+    assert q.speaker_mention == "one senior diplomat"
+    assert not q.named
+
+
+def test_plural_unnamed_source() -> None:
+    q = only('"The fire is contained," officials said on Sunday.')
+    assert q.speaker == "officials"
+    assert not q.named
+
+
+def test_inverted_speaker_with_a_trailing_prepositional_phrase() -> None:
+    text = '"Thank you all for coming," said Mayor Pia Lund to the crowd gathered outside.'
+    assert only(text).speaker == "Pia Lund"
+
+
+def test_cue_text_is_reported() -> None:
+    assert only('Ines Dalca told reporters: "We are ready."').cue == "told reporters"
+    assert only('"We are ready," Ines Dalca said.').cue == "said"

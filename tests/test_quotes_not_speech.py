@@ -1,0 +1,47 @@
+"""Quoted words that nobody says: scare quotes, titles, names, terms (made-up passages)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.quotes import extract_quotes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'The so-called "green deal" has not lowered prices, according to new figures.',
+        "Her novel, “The Salt Road,” sold well last year.",
+        'The team named its robot "Rusty" after a cartoon dog.',
+        'The beetle, known as a "ghost borer" in the south, eats pine bark.',
+        'The school won a prize for "outstanding innovation" on Tuesday.',
+        'Visitors can read the blog on "The Daily Harbour" every morning.',
+        'The festival is the "biggest in the region" by some counts.',
+        'The hashtag "#SaveTheDunes" trended for two days.',
+        'A user called "Nightowl" posted the video.',
+    ],
+)
+def test_not_speech(text: str) -> None:
+    assert extract_quotes(text).quotes == ()
+
+
+def test_a_title_next_to_a_real_quote_is_dropped_and_the_quote_kept() -> None:
+    text = '"It was time to say goodbye," the company says on "The Farewell Page".'
+    quotes = extract_quotes(text).quotes
+    assert [q.text for q in quotes] == ["It was time to say goodbye"]
+    assert quotes[0].speaker is not None
+
+
+def test_describing_words_are_speech_but_names_are_not() -> None:
+    # `called X "..."` describes (speech); `a dog called "..."` names (not speech).
+    assert extract_quotes("Mayor Ida Brun called the budget “a betrayal of voters.”").quotes
+    assert not extract_quotes("Mayor Ida Brun adopted a dog called “Biscuit.”").quotes
+
+
+def test_stray_mark_does_not_hide_the_rest_of_the_article() -> None:
+    text = (
+        'The sign read: "Closed for repairs\n\n'
+        'Mayor Ida Brun visited the site. "We will reopen in June," Brun said.'
+    )
+    quotes = extract_quotes(text).quotes
+    assert "We will reopen in June" in [q.text for q in quotes]

@@ -1,0 +1,133 @@
+"""Speakers: pronouns, continuation, one canonical name per person (made-up passages)."""
+
+from __future__ import annotations
+
+from bot.quotes import extract_quotes
+
+
+def speakers_of(text: str) -> list[str | None]:
+    return [q.speaker for q in extract_quotes(text).quotes]
+
+
+def test_pronoun_takes_the_subject_of_the_previous_sentence_not_the_nearest_name() -> None:
+    text = (
+        "Governor Ravi Menon criticised Senator Joan Pell on Thursday. "
+        "“Her plan would bankrupt the state,” he said."
+    )
+    assert speakers_of(text) == ["Ravi Menon"]
+
+
+def test_pronoun_agrees_in_gender_with_mr_and_ms() -> None:
+    text = (
+        "Ms. Dana Holt met Mr. Kofi Arde in Accra. Both spoke after the meeting. "
+        '"We agreed on the route," she said. "Work starts in March," he said.'
+    )
+    assert speakers_of(text) == ["Dana Holt", "Kofi Arde"]
+
+
+def test_pronoun_agrees_with_a_common_given_name() -> None:
+    text = 'Robert Vance and Linda Okoye toured the plant. "It is cleaner than I expected," she said.'
+    assert speakers_of(text) == ["Linda Okoye"]
+
+
+def test_gender_learnt_from_a_later_pronoun() -> None:
+    text = (
+        "Tamsin Oduya runs a bakery in the old town. Now she also trains apprentices. "
+        "Tamsin Oduya is busy these days. "
+        '"I never planned this," she says.'
+    )
+    assert speakers_of(text) == ["Tamsin Oduya"]
+
+
+def test_pronoun_subject_of_a_partial_quote() -> None:
+    text = "Premier Ana Vos has softened her tone. On Monday, she called the deal “a fair start.”"
+    assert speakers_of(text) == ["Ana Vos"]
+
+
+def test_it_refers_to_an_organisation() -> None:
+    text = '"Prices will rise," said Delta Rail Company. "Fuel costs doubled," it added.'
+    assert speakers_of(text) == ["Delta Rail Company", "Delta Rail Company"]
+
+
+def test_continuation_paragraph_inherits_the_speaker() -> None:
+    text = (
+        "Judge Mara Lune was blunt. “This court will not wait,” she said.\n\n"
+        "“The parties have had a year.”"
+    )
+    assert speakers_of(text) == ["Mara Lune", "Mara Lune"]
+
+
+def test_quote_after_a_statement_sentence_belongs_to_its_author() -> None:
+    text = (
+        "Senator Hal Brigg issued a statement on the closure. "
+        '"Hundreds of jobs will be lost in our towns."'
+    )
+    assert speakers_of(text) == ["Hal Brigg"]
+
+
+def test_quote_after_a_reporting_sentence_without_marks() -> None:
+    text = 'Brigg noted that the mill had been open since 1920. "It is part of who we are."'
+    assert speakers_of(text) == ["Brigg"]
+
+
+def test_canonical_name_is_the_fullest_form_without_titles() -> None:
+    text = (
+        "Foreign Minister Noor Haddad arrived on Monday. "
+        '"We came to listen," Haddad said. "And to agree," Ms. Haddad added.'
+    )
+    ex = extract_quotes(text)
+    assert [q.speaker for q in ex.quotes] == ["Noor Haddad", "Noor Haddad"]
+    assert [q.speaker_mention for q in ex.quotes] == ["Haddad", "Ms. Haddad"]
+    (sp,) = ex.speakers
+    assert sp.canonical == "Noor Haddad"
+    assert sp.kind == "person"
+    assert {"Foreign Minister Noor Haddad", "Haddad", "Ms. Haddad"} <= set(sp.aliases)
+    assert "Foreign Minister" in sp.roles
+
+
+def test_title_alone_resolves_to_the_titled_person() -> None:
+    text = (
+        "Prime Minister Ken Watari visited the flooded towns. "
+        '"Help is on the way," the prime minister said.'
+    )
+    ex = extract_quotes(text)
+    assert [q.speaker for q in ex.quotes] == ["Ken Watari"]
+    assert "the prime minister" in ex.speakers[0].aliases
+
+
+def test_apposition_role_is_recorded() -> None:
+    text = "“We will not back down,” said Ida Rask, the president of Lorvania."
+    (sp,) = extract_quotes(text).speakers
+    assert sp.canonical == "Ida Rask"
+    assert "the president of Lorvania" in sp.roles
+
+
+def test_surname_only_article_keeps_the_surname() -> None:
+    assert speakers_of('"It is the voters\' choice," Brandt said of the vote.') == ["Brandt"]
+
+
+def test_two_speakers_in_adjacent_sentences() -> None:
+    text = (
+        "Chancellor Edda Vik and President Omar Sall met on Friday. "
+        '"We need more time," Vik said. Sall replied, "Time is short."'
+    )
+    assert speakers_of(text) == ["Edda Vik", "Omar Sall"]
+
+
+def test_unnamed_source_speaker_kind() -> None:
+    ex = extract_quotes('"The deal is off," a spokesperson said.')
+    assert ex.quotes[0].speaker == "a spokesperson"
+    assert ex.speakers[0].kind == "unnamed"
+
+
+def test_organisation_speaker_kind() -> None:
+    ex = extract_quotes('"Service resumes at noon," the Northern Water Authority said.')
+    assert ex.quotes[0].speaker == "Northern Water Authority"
+    assert ex.speakers[0].kind == "organisation"
+
+
+def test_a_bare_pronoun_with_no_antecedent_is_not_a_speaker() -> None:
+    (q,) = extract_quotes('"We are ready," he said.').quotes
+    assert q.speaker is None
+    assert q.speaker_mention == "he"
+    assert not q.named
