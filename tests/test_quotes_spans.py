@@ -37,7 +37,10 @@ def test_nested_single_quotes_stay_inside() -> None:
 
 
 def test_unclosed_quote_ends_at_its_paragraph() -> None:
-    text = 'Lena Ivers said: "The bridge is unsafe. Nobody should cross it.\n\nTraffic was diverted. "It will reopen soon," Ivers said.'
+    text = (
+        'Lena Ivers said: "The bridge is unsafe. Nobody should cross it.\n\n'
+        'Traffic was diverted. "It will reopen soon," Ivers said.'
+    )
     assert spans(text) == ["The bridge is unsafe. Nobody should cross it.", "It will reopen soon"]
 
 
