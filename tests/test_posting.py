@@ -95,7 +95,9 @@ class ChannelsStandIn:
 async def add_article(db: Database, title: str, guild_id: int = GUILD) -> int:
     text = f"{title}. The council said the bridge would reopen on Monday."
     return await ArticleRepo(db).insert(
-        NewArticle(guild_id=guild_id, title=title, text=text, content_hash=title, url=f"https://x.test/{title}"),
+        NewArticle(
+            guild_id=guild_id, title=title, text=text, content_hash=title, url=f"https://x.test/{title}"
+        ),
         ("The bridge reopens on Monday.",),
         "extractive",
     )

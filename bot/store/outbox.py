@@ -139,8 +139,7 @@ class OutboxRepo:
         """Put a guild's failed rows back in the queue (after an admin fixed the channel's
         permissions); their attempt count is kept, so the history check still runs."""
         return await self._db.execute(
-            "UPDATE outbox SET state = 'pending', last_error = NULL "
-            "WHERE guild_id = ? AND state = 'failed'",
+            "UPDATE outbox SET state = 'pending', last_error = NULL WHERE guild_id = ? AND state = 'failed'",
             (guild_id,),
         )
 
