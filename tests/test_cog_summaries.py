@@ -302,3 +302,60 @@ async def test_restart_after_a_crash_mid_post_does_not_post_twice(tmp_path: Path
         [thread] = world.news.threads
         record = await world.services.threads.for_article(article.article_id)
         assert record is not None and record.id == thread.id == stored.thread_id
+
+
+@pytest.mark.asyncio
+async def test_feed_add_refusals_are_private_and_plain(tmp_path: Path) -> None:
+    async with site() as web, running_bot(make_settings(tmp_path)) as world:
+        wrong_mode = await world.admin.slash(
+            world.news, "feed add", url=web.feed_url, channel=world.news, mode="forum"
+        )
+        assert wrong_mode.ephemeral
+        assert followup(wrong_mode).content.startswith("Use mode forum with a forum channel")
+        too_often = await world.admin.slash(
+            world.news, "feed add", url=web.feed_url, channel=world.news, interval=1
+        )
+        assert followup(too_often).content == "The shortest interval is 5 minutes."
+        not_web = await world.admin.slash(
+            world.news, "feed add", url="gopher://old.example/feed", channel=world.news
+        )
+        assert not_web.ephemeral and "not a feed address I can use" in followup(not_web).content
+        await world.admin.slash(world.news, "feed add", url=web.feed_url, channel=world.forum)
+        twice = await world.admin.slash(world.news, "feed add", url=web.feed_url, channel=world.forum)
+        assert twice.ephemeral and "already posts in" in followup(twice).content
+        assert len(world.take_errors()) == 4
+
+
+@pytest.mark.asyncio
+async def test_feed_test_of_an_unreadable_feed_shows_the_feed_error(tmp_path: Path) -> None:
+    async with site() as web, running_bot(make_settings(tmp_path)) as world:
+        page = web.story("not-a-feed", "Just a page")
+        feed = await world.services.poller.add(world.guild.id, page, channel_id=world.news.id)
+        choices = await world.admin.autocomplete(world.news, "feed test", "feed", "not-a")
+        assert [c["value"] for c in choices] == [feed.id]
+        result = await world.admin.slash(world.news, "feed test", feed=feed.id)
+        assert result.ephemeral
+        assert followup(result).content.startswith("that address is a web page, not an RSS or Atom feed")
+        assert len(world.take_errors()) == 1
+
+
+@pytest.mark.asyncio
+async def test_forum_post_found_again_after_a_crash(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, post_spacing_s=1.0)
+    async with site() as web, running_bot(settings) as world:
+        article = await world.services.pipeline.ingest_url(world.guild.id, web.story("tide", "Tide tables"))
+        cog: Any = world.bot.get_cog("SummariesCog")
+        row = await cog.poster.outbox.enqueue(
+            guild_id=world.guild.id, article_id=article.article_id, channel_id=world.forum.id, mode="forum"
+        )
+        with pytest.raises(SystemExit):
+            await cog.poster.deliver(row.id, DiesAfterSending(world.bot))
+
+        await world.env.restart_bot(ParleyBot(world.services, settings))
+        await world.env.advance_time(2)
+
+        [thread] = world.forum.threads
+        stored = await OutboxRepo(world.services.db).get(row.id)
+        assert stored is not None and stored.state == "sent" and stored.thread_id == thread.id
+        record = await world.services.threads.for_article(article.article_id)
+        assert record is not None and record.id == thread.id and record.kind == "forum"
