@@ -19,7 +19,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot.app import sync_commands
+from bot.app import BotStartError, sync_commands
 from bot.settings import DatabaseSettings, DiscordSettings, Settings
 from tests.fakecord import FakeDiscord, discord_py_pointed_at, running_fakecord
 from tests.httpserver import LocalServer
@@ -28,6 +28,13 @@ from tests.simcord_helpers import article_html, story_paragraphs
 REPO = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.e2e
+
+
+def restoring_endpoints() -> Any:
+    """`sync_commands` points discord.py at the server it is given; put things back afterwards."""
+    return discord_py_pointed_at(
+        discord.http.Route.BASE, str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+    )
 
 
 def fakecord_settings(server: FakeDiscord, tmp_path: Path) -> Settings:
@@ -41,9 +48,7 @@ def fakecord_settings(server: FakeDiscord, tmp_path: Path) -> Settings:
 async def test_sync_commands_registers_every_command(tmp_path: Path) -> None:
     async with running_fakecord() as server:
         world = await server.build_world()
-        with discord_py_pointed_at(
-            discord.http.Route.BASE, str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
-        ):
+        with restoring_endpoints():
             settings = fakecord_settings(server, tmp_path)
             global_count = await sync_commands(settings, None)
             guild_count = await sync_commands(settings, int(world.guild_id))
@@ -51,6 +56,21 @@ async def test_sync_commands_registers_every_command(tmp_path: Path) -> None:
         assert {"who", "quotes", "unquote", "summarize", "feed", "parley", "Save as quote"} <= names
         assert global_count == guild_count == len(names)
         assert len(server.state.commands) == 2 * global_count  # once globally, once in the guild
+
+
+@pytest.mark.asyncio
+async def test_sync_commands_with_a_refused_token_says_so(tmp_path: Path) -> None:
+    async with running_fakecord() as server:
+        settings = fakecord_settings(server, tmp_path)
+        wrong = Settings(
+            database=settings.database,
+            discord=DiscordSettings(
+                api_base=server.api_base, gateway_url=server.gateway_url, token="not-the-token"
+            ),
+        )
+        with restoring_endpoints(), pytest.raises(BotStartError, match="Discord refused the token"):
+            await sync_commands(wrong, None)
+        assert server.state.commands == {}
 
 
 @asynccontextmanager
@@ -96,9 +116,7 @@ async def test_parley_run_serves_commands_and_stops_on_sigterm(tmp_path: Path) -
     async with LocalServer() as pages, running_fakecord() as server:
         world = await server.build_world()
         url = pages.page("/story", article_html("Lighthouse reopens", story_paragraphs("the lighthouse")))
-        with discord_py_pointed_at(
-            discord.http.Route.BASE, str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
-        ):
+        with restoring_endpoints():
             await sync_commands(fakecord_settings(server, tmp_path), int(world.guild_id))
 
         async with parley_run(server, tmp_path) as proc:
