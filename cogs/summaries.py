@@ -418,6 +418,9 @@ class SummariesCog(commands.Cog):
     async def summarize(
         self, interaction: discord.Interaction, url: str, post: PostChannel | None = None
     ) -> None:
+        """Reply with the summary card. With `post` (a text or forum channel of this server where
+        the member may send messages themselves), the article is also posted there through the
+        outbox, exactly as a feed would post it, and its discussion thread is opened."""
         guild_id = guild_id_of(interaction)
         if post is not None and isinstance(interaction.user, discord.Member):
             allowed = post.permissions_for(interaction.user)
@@ -438,6 +441,8 @@ class SummariesCog(commands.Cog):
                 content = f"Posted in {post.mention}: discuss it in <#{delivery.thread_id}>."
             elif delivery.status == "sent":
                 content = f"Posted in {post.mention}."
+            elif delivery.status == "retry":
+                content = f"Posting in {post.mention} failed for now ({safe(delivery.error)}); I will retry."
             else:
                 content = f"I could not post it in {post.mention}: {safe(delivery.error)}"
         elif result.status == "duplicate":

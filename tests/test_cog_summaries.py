@@ -359,3 +359,25 @@ async def test_forum_post_found_again_after_a_crash(tmp_path: Path) -> None:
         assert stored is not None and stored.state == "sent" and stored.thread_id == thread.id
         record = await world.services.threads.for_article(article.article_id)
         assert record is not None and record.id == thread.id and record.kind == "forum"
+
+
+@pytest.mark.asyncio
+async def test_post_that_fails_for_now_is_retried_by_the_schedule(tmp_path: Path) -> None:
+    async with site() as web, running_bot(make_settings(tmp_path, post_spacing_s=1.0)) as world:
+        world.env.inject_error("POST", f"/channels/{world.news.id}/messages", status=503)
+        result = await world.admin.slash(
+            world.news, "summarize", url=web.story("pier", "Pier lights"), post=world.news
+        )
+        assert "failed for now" in followup(result).content and "I will retry" in followup(result).content
+        assert bot_posts(world.news, world.bot) == []
+
+        await world.env.advance_time(2)
+
+        [post] = bot_posts(world.news, world.bot)
+        assert post.embeds[0].title == "Pier lights" and len(world.news.threads) == 1
+        history_reads = [
+            r
+            for r in world.env.http_requests
+            if r.method == "GET" and r.path == f"/channels/{world.news.id}/messages"
+        ]
+        assert len(history_reads) == 1  # the failed attempt might have posted: looked before resending
