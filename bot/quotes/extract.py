@@ -21,7 +21,15 @@ from bot.quotes.lexicon import (
     WEEKDAYS_MONTHS,
     words,
 )
-from bot.quotes.mentions import NAME, PRONOUN, Mention, analyse, is_name_token, phrase_after
+from bot.quotes.mentions import (
+    NAME,
+    PRONOUN,
+    Mention,
+    analyse,
+    is_name_token,
+    phrase_after,
+    strip_possessive,
+)
 from bot.quotes.model import Extraction, Quote
 from bot.quotes.spans import RawQuote, find_quote_spans
 from bot.quotes.tokens import PUNCT, QUOTE, WORD, Item, Sentence, build_items, split_sentences
@@ -85,7 +93,7 @@ class _Reader:
         self.items = build_items(text, self.raw)
         self.sentences = split_sentences(text, self.items)
         self.table = AliasTable()
-        self._lower_seen: dict[str, bool] = {}
+        self._lower_words: set[str] | None = None
         self.info: list[_SentenceInfo] = [_SentenceInfo() for _ in self.sentences]
         # Sentences that attribution may read: those with a quote and the few before them.
         self.near: list[bool] = [False] * len(self.sentences)
@@ -111,19 +119,25 @@ class _Reader:
 
     def _used_lower(self, low: str) -> bool:
         """Whether the word also appears in lower case: then sentence-initially it is no name."""
-        seen = self._lower_seen.get(low)
-        if seen is None:
-            seen = re.search(r"(?<![\w-])" + re.escape(low) + r"(?![\w-])", self.text) is not None
-            self._lower_seen[low] = seen
-        return seen
+        if self._lower_words is None:
+            self._lower_words = {it.low for it in self.items if it.kind == WORD and not it.is_cap}
+        return low in self._lower_words
 
-    def harvest_names(self) -> None:
-        """First pass: every capitalised name with its titles, longest first, into the alias table."""
+    def harvest_names(self, near: bool, wanted: set[str] | None = None) -> None:
+        """Register capitalised names with their titles, longest first, in the alias table.
+
+        The first pass reads the sentences near quotes. Sentences far from any quote are read at
+        the end, and only for names that contain a speaker's name (`Shigeru Ishiba` for a quoted
+        `Ishiba`), so that canonical names are the fullest while most of the article is skipped.
+        """
         found: list[tuple[int, Mention]] = []
         parsed: dict[tuple[str, ...], Mention | None] = {}
         for si, sent in enumerate(self.sentences):
+            if self.near[si] != near:
+                continue
             items = sent.items
-            near = self.near[si]
+            if wanted is not None and not any(it.low in wanted for it in items):
+                continue
             i = 0
             while i < len(items):
                 if not items[i].is_cap or not self._name_start(sent, i):
@@ -147,8 +161,9 @@ class _Reader:
                         cut += 1
                         continue
                     break
-                if not near and cut - b < 2:
-                    # Far from any quote only full names matter (for the fullest form).
+                if wanted is not None and (cut - b < 2 or not any(
+                    strip_possessive(it.low) in wanted for it in items[i:cut]
+                )):
                     i = max(cut, i + 1)
                     continue
                 key = tuple(it.text for it in items[b:cut])
@@ -164,7 +179,8 @@ class _Reader:
                 i = max(cut, i + 1)
         for si, m in sorted(found, key=lambda x: -len(x[1].name)):
             ent = self.table.add_name(m)
-            self.info[si].mentions.append((m.start, ent))
+            if near:
+                self.info[si].mentions.append((m.start, ent))
         for inf in self.info:
             inf.mentions.sort(key=lambda x: x[0])
 
@@ -313,7 +329,7 @@ class _Reader:
     def run(self) -> Extraction:
         if not self.raw:
             return Extraction((), ())
-        self.harvest_names()
+        self.harvest_names(near=True)
         for si, sent in enumerate(self.sentences):
             if not self.near[si]:
                 continue
@@ -422,6 +438,12 @@ class _Reader:
     # -- output --------------------------------------------------------------------------------
 
     def build(self) -> Extraction:
+        wanted = {
+            w.lower() for f in self.found if f.entity is not None and f.entity.kind != UNNAMED
+            for w in f.entity.name
+        }
+        if wanted:
+            self.harvest_names(near=False, wanted=wanted)
         quotes: list[Quote] = []
         used: list[int] = []
         for f in self.found:
