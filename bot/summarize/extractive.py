@@ -116,7 +116,8 @@ _BOILERPLATE_KEYS = (
 _DANGLING_OPENERS = _wordset(
     """
     he she it they him her them his its their this that these those there such but however and also so
-    yet still then meanwhile instead later moreover furthermore besides nevertheless
+    yet still then meanwhile instead later moreover furthermore besides nevertheless nonetheless
+    therefore thus additionally likewise similarly otherwise
     """
 )
 _STOPWORDS = _wordset(
