@@ -117,6 +117,7 @@ class ExportFile:
     filename: str
     data: bytes
     comments: int  # visible comments in the file
+    title: str  # the article's title
 
 
 class CommentServiceClosed(RuntimeError):
@@ -198,7 +199,7 @@ def to_row(msg: IncomingMessage) -> CommentRow:
         author_id=msg.author_id,
         author_name=msg.author_name,
         content=msg.content,
-        attachments_json=json.dumps(list(msg.attachments)),
+        attachments_json=json.dumps(list(msg.attachments)) if msg.attachments else "[]",
         created_at=iso(msg.created_at),
         edited_at=iso(msg.edited_at) if msg.edited_at else None,
     )
@@ -440,24 +441,25 @@ class CommentService:
         comment oldest first with its `parent_id`, for loading into a table."""
         if fmt not in EXPORT_FORMATS:
             raise ValueError(f"unknown export format {fmt!r} (use {' or '.join(EXPORT_FORMATS)})")
+        head = await self._export_head(guild_id, article_id)
+        if head is None:
+            return None
         if fmt == "json":
-            data = await self.export(guild_id, article_id)
-            if data is None:
-                return None
-            body = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-            count = int(data["comment_count"])
+            head["comments"] = [_node_dict(n) for n in await self.tree(guild_id, article_id)]
+            body = json.dumps(head, ensure_ascii=False, indent=2) + "\n"
         else:
-            head = await self._export_head(guild_id, article_id)
-            if head is None:
-                return None
             comments = await self._store.for_article(guild_id, article_id)
             lines = [json.dumps({"type": "article", **head}, ensure_ascii=False)]
             lines.extend(
                 json.dumps({"type": "comment", **_comment_dict(c)}, ensure_ascii=False) for c in comments
             )
             body = "\n".join(lines) + "\n"
-            count = int(head["comment_count"])
-        return ExportFile(f"article-{article_id}-comments.{fmt}", body.encode("utf-8"), count)
+        return ExportFile(
+            filename=f"article-{article_id}-comments.{fmt}",
+            data=body.encode("utf-8"),
+            comments=int(head["comment_count"]),
+            title=str(head["article"]["title"]),
+        )
 
     async def _export_head(self, guild_id: int, article_id: int) -> dict[str, Any] | None:
         article = await self._articles.get(guild_id, article_id)
