@@ -116,7 +116,8 @@ _ABBREVIATIONS = {"pm": "prime minister", "gov": "governor", "sen": "senator", "
 
 _RAW_TOKEN = re.compile(r"[\w][\w'’.\-]*")
 _DIGIT_GROUPS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
-_SPLIT = re.compile(r"[^\w]+")
+_TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+_POSSESSIVE = re.compile(r"'s\b")
 
 
 # Parsing ------------------------------------------------------------------------------------------
@@ -264,14 +265,21 @@ def _comma_after(question: str, tokens: Sequence[str], index: int) -> int | None
 
 def _words(text: str) -> list[str]:
     """Folded word tokens; hyphenated words give their parts and the joined form."""
-    folded = _DIGIT_GROUPS.sub("", fold(text)).replace("’", "'")
-    folded = re.sub(r"'s\b", "", folded)
+    if not text:
+        return []
+    folded = fold(text)
+    if "'" in folded or "’" in folded:
+        folded = _POSSESSIVE.sub("", folded.replace("’", "'"))
+    if "," in folded or "." in folded:
+        folded = _DIGIT_GROUPS.sub("", folded)
     out: list[str] = []
-    for chunk in folded.split():
-        parts = [p for p in _SPLIT.split(chunk) if p]
-        out.extend(parts)
-        if len(parts) > 1 and "-" in chunk:
+    for token in _TOKEN.findall(folded):
+        if "-" in token:
+            parts = token.split("-")
+            out.extend(parts)
             out.append("".join(parts))
+        else:
+            out.append(token)
     return [_NUMBERS.get(w, w) for w in out]
 
 
@@ -299,9 +307,9 @@ class _Fields:
         text_words = _words(quote.text)
         ctx_words = _words(f"{quote.context} {quote.speaker_mention or ''}")
         title_words = _words(quote.article_title or "")
-        self.text = {stem.stem(w) for w in text_words}
-        self.context = {stem.stem(w) for w in ctx_words}
-        self.title = {stem.stem(w) for w in title_words}
+        self.text = stem.stems(text_words)
+        self.context = stem.stems(ctx_words)
+        self.title = stem.stems(title_words)
         self.vocab = set(text_words) | set(ctx_words)
         # A fragment quoted inside the writer's sentence is described by that sentence ("he called
         # Japan 'an indispensable partner'"), so its words count nearly as much as the quote's.
@@ -359,15 +367,16 @@ class QuoteAsker:
             missing = {c.quote.speaker_id for c in pool if c.quote.speaker_id} - set(profiles)
             for p in await self._repo.speaker_profiles(guild_id, sorted(i for i in missing if i is not None)):
                 profiles[p.id] = p
+        speaker_words = {sid: _SpeakerWords(p, self._stem) for sid, p in profiles.items()}
         if hint_words:
             for c in pool:
-                profile = profiles.get(c.quote.speaker_id or -1)
-                if profile is not None:
-                    fields[c.quote.id].speaker = _profile_terms(profile, self._stem)
+                words = speaker_words.get(c.quote.speaker_id or -1)
+                if words is not None:
+                    fields[c.quote.id].speaker = words.described
         ref = self._terms(ref_words, {w: 1.0 for w in ref_words})
         for c in pool:
             f = fields[c.quote.id]
-            c.score = self._score(parsed.kind, c, f, topic, alternatives, ref, profiles)
+            c.score = self._score(parsed.kind, c, f, topic, alternatives, ref, speaker_words)
             if loose:
                 c.score *= 0.3 + 0.7 * self._topic_cover(loose, alternatives, f)[0]
         pool.sort(key=lambda c: (-c.score, c.bm25 if c.bm25 is not None else 0.0, -c.quote.id))
@@ -468,7 +477,7 @@ class QuoteAsker:
             return []
         profiles = await self._repo.speaker_profiles(guild_id, [sid for sid, _ in found])
         ref = self._terms(ref_words, {w: 1.0 for w in ref_words})
-        scored = [(p, _speaker_cover(ref, p, self._stem, None)) for p in profiles]
+        scored = [(p, _speaker_cover(ref, _SpeakerWords(p, self._stem), None)) for p in profiles]
         scored = [(p, s) for p, s in scored if s >= 0.4]
         if not scored:
             return []
@@ -567,9 +576,9 @@ class QuoteAsker:
         topic: Sequence[_Term],
         alternatives: dict[str, dict[str, float]],
         ref: Sequence[_Term],
-        profiles: dict[int, SpeakerProfile],
+        speaker_words: dict[int, _SpeakerWords],
     ) -> float:
-        profile = profiles.get(c.quote.speaker_id or -1)
+        words = speaker_words.get(c.quote.speaker_id or -1)
         if topic:
             cover, mass = self._topic_cover(topic, alternatives, f)
             confidence = 1.0 - math.exp(-mass / 0.6)
@@ -577,7 +586,7 @@ class QuoteAsker:
         else:
             topic_score = 0.0
         if ref:
-            spk = _speaker_cover(ref, profile, self._stem, f)
+            spk = _speaker_cover(ref, words, f)
             # Salience only breaks near-ties between quotes of the speaker that match equally.
             with_topic = 0.45 * spk + 0.52 * topic_score + 0.03 * _salience(c.quote)
             score = with_topic if topic else spk * (0.8 + 0.2 * _salience(c.quote))
@@ -608,62 +617,62 @@ class QuoteAsker:
         return chosen
 
 
-def _speaker_cover(
-    ref: Sequence[_Term], profile: SpeakerProfile | None, stem: TermStemmer, f: _Fields | None
-) -> float:
+class _SpeakerWords:
+    """A speaker's names and descriptions as stems, computed once per speaker per question."""
+
+    __slots__ = ("canonical", "described", "names", "raw")
+
+    def __init__(self, profile: SpeakerProfile, stem: TermStemmer) -> None:
+        # names: a whole name, a surname, a one-word alias ('KCNA'), an acronym of the name;
+        # described: any word of the name, longer aliases ('Prime Minister Ishiba') and roles;
+        # raw: the same words unstemmed, for typos ('defence' ~ 'defense').
+        self.names: set[str] = set()
+        self.described: set[str] = set()
+        self.raw: set[str] = set()
+        self.canonical = name_terms(profile.canonical_name, stem) - acronyms(profile.canonical_name)
+        for text in (profile.canonical_name, *profile.aliases, *profile.roles):
+            self.described |= name_terms(text, stem)
+            self.raw |= set(normalize_name(text).split())
+        if profile.kind == "unnamed":
+            return
+        words = normalize_name(profile.canonical_name).split()
+        if words:
+            self.names.add(stem.stem(words[-1]))  # the surname ("Ishiba"), an organisation's head noun
+        self.names |= {stem.stem(a) for a in acronyms(profile.canonical_name) if len(a) > 2}
+        for alias in profile.aliases:
+            if len(normalize_name(alias).split()) == 1:
+                self.names |= name_terms(alias, stem)
+
+
+def _speaker_cover(ref: Sequence[_Term], words: _SpeakerWords | None, f: _Fields | None) -> float:
     """How well a speaker fits the words describing them: names count fully, roles nearly so, the
     mention and the sentence around the quote less (they may name someone else)."""
     if not ref:
         return 0.0
-    names: set[str] = set()  # a whole name, a surname, a one-word alias ('KCNA'), an acronym
-    described: set[str] = set()  # any word of the name, longer aliases and roles
-    raw: set[str] = set()  # the same words unstemmed, for typos ('defence' ~ 'defense')
-    canonical: set[str] = set()
-    if profile is not None:
-        named = profile.kind != "unnamed"
-        canonical = name_terms(profile.canonical_name, stem) - set(acronyms(profile.canonical_name))
-        for text in (profile.canonical_name, *profile.aliases, *profile.roles):
-            described |= name_terms(text, stem)
-            raw |= set(normalize_name(text).split())
-        if named:
-            words = normalize_name(profile.canonical_name).split()
-            if words:
-                names.add(stem.stem(words[-1]))  # the surname ("Ishiba"), the head of an organisation
-            names |= {stem.stem(a) for a in acronyms(profile.canonical_name) if len(a) > 2}
-            for alias in profile.aliases:
-                one = name_terms(alias, stem)
-                if len(normalize_name(alias).split()) == 1:
-                    names |= one
     total = matched = 0.0
     strong = False
     hits_in_name = 0
     for t in ref:
         total += t.weight
-        if t.stem in canonical:
+        if words is not None and t.stem in words.canonical:
             hits_in_name += 1
-        if t.stem in names:
+        if words is not None and t.stem in words.names:
             m = 1.0
             strong = True
-        elif t.stem in described:
+        elif words is not None and t.stem in words.described:
             m = 0.9
         elif f is not None and t.stem in f.context:
             m = 0.6
-        elif _fuzzy_in(t.word, raw):
+        elif words is not None and _fuzzy_in(t.word, words.raw):
             m = 0.8
         else:
             m = 0.0
         matched += t.weight * m
     cover = matched / total if total else 0.0
-    if strong or (canonical and hits_in_name >= min(2, len(canonical))):
+    in_name = words is not None and bool(words.canonical) and hits_in_name >= min(2, len(words.canonical))
+    if strong or in_name:
         cover = max(cover, 0.85)  # a name is decisive even when the rest of the description is not
     return cover
-
-
-def _profile_terms(profile: SpeakerProfile, stem: TermStemmer) -> set[str]:
-    terms: set[str] = set()
-    for text in (profile.canonical_name, *profile.aliases, *profile.roles):
-        terms |= name_terms(text, stem)
-    return terms
 
 
 def _fuzzy_in(word: str, words: Iterable[str]) -> bool:

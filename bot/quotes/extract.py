@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 
 from bot.quotes.aliases import ORGANISATION, PERSON, UNNAMED, AliasTable, Entity
@@ -32,7 +33,17 @@ from bot.quotes.mentions import (
 )
 from bot.quotes.model import Extraction, Quote
 from bot.quotes.spans import RawQuote, find_quote_spans
-from bot.quotes.tokens import PUNCT, QUOTE, WORD, Item, Sentence, build_items, split_sentences
+from bot.quotes.tokens import (
+    PUNCT,
+    QUOTE,
+    WORD,
+    Item,
+    Sentence,
+    build_items,
+    quote_windows,
+    raw_sentence_starts,
+    split_sentences,
+)
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +101,10 @@ class _Reader:
     def __init__(self, text: str) -> None:
         self.text = text
         self.raw = find_quote_spans(text)
-        self.items = build_items(text, self.raw)
-        self.sentences = split_sentences(text, self.items)
+        self.starts = raw_sentence_starts(text)
+        self.windows = quote_windows(text, self.raw, self.starts, back=_LOOKBACK + 1, ahead=1)
+        self.items = build_items(text, self.raw, self.windows)
+        self.sentences = split_sentences(text, self.items, frozenset(lo for lo, _ in self.windows))
         self.table = AliasTable()
         self._lower_words: set[str] | None = None
         self.info: list[_SentenceInfo] = [_SentenceInfo() for _ in self.sentences]
@@ -123,7 +136,7 @@ class _Reader:
             self._lower_words = {it.low for it in self.items if it.kind == WORD and not it.is_cap}
         return low in self._lower_words
 
-    def harvest_names(self, near: bool, wanted: set[str] | None = None) -> None:
+    def harvest_names(self, sentences: list[tuple[int, Sentence]], wanted: set[str] | None = None) -> None:
         """Register capitalised names with their titles, longest first, in the alias table.
 
         The first pass reads the sentences near quotes. Sentences far from any quote are read at
@@ -132,12 +145,8 @@ class _Reader:
         """
         found: list[tuple[int, Mention]] = []
         parsed: dict[tuple[str, ...], Mention | None] = {}
-        for si, sent in enumerate(self.sentences):
-            if self.near[si] != near:
-                continue
+        for si, sent in sentences:
             items = sent.items
-            if wanted is not None and not any(it.low in wanted for it in items):
-                continue
             i = 0
             while i < len(items):
                 if not items[i].is_cap or not self._name_start(sent, i):
@@ -179,7 +188,7 @@ class _Reader:
                 i = max(cut, i + 1)
         for si, m in sorted(found, key=lambda x: -len(x[1].name)):
             ent = self.table.add_name(m)
-            if near:
+            if si >= 0:
                 self.info[si].mentions.append((m.start, ent))
         for inf in self.info:
             inf.mentions.sort(key=lambda x: x[0])
@@ -329,7 +338,7 @@ class _Reader:
     def run(self) -> Extraction:
         if not self.raw:
             return Extraction((), ())
-        self.harvest_names(near=True)
+        self.harvest_names([(si, s) for si, s in enumerate(self.sentences) if self.near[si]])
         for si, sent in enumerate(self.sentences):
             if not self.near[si]:
                 continue
@@ -437,13 +446,37 @@ class _Reader:
 
     # -- output --------------------------------------------------------------------------------
 
+    def far_sentences(self, names: set[str]) -> list[Sentence]:
+        """Sentences outside the read windows that mention one of ``names``."""
+        if not names:
+            return []
+        pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names)) + r")\b")
+        out: list[Sentence] = []
+        done: set[int] = set()
+        win_starts = [lo for lo, _ in self.windows]
+        for m in pattern.finditer(self.text):
+            w = bisect_right(win_starts, m.start()) - 1
+            if w >= 0 and m.start() < self.windows[w][1]:
+                continue
+            k = bisect_right(self.starts, m.start()) - 1
+            if k in done:
+                continue
+            done.add(k)
+            lo = self.starts[k]
+            hi = self.starts[k + 1] if k + 1 < len(self.starts) else len(self.text)
+            items = build_items(self.text, [], [(lo, hi)])
+            if items:
+                out.append(Sentence(tuple(items), lo, hi, -1, False))
+        return out
+
     def build(self) -> Extraction:
-        wanted = {
-            w.lower() for f in self.found if f.entity is not None and f.entity.kind != UNNAMED
-            for w in f.entity.name
+        names = {
+            w for f in self.found if f.entity is not None and f.entity.kind != UNNAMED
+            for w in f.entity.name if len(w) > 1
         }
-        if wanted:
-            self.harvest_names(near=False, wanted=wanted)
+        far = self.far_sentences(names)
+        if far:
+            self.harvest_names([(-1, s) for s in far], wanted={w.lower() for w in names})
         quotes: list[Quote] = []
         used: list[int] = []
         for f in self.found:

@@ -9,6 +9,7 @@ which keeps `"First. Second," she said.` in one sentence.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from bot.quotes.lexicon import SPEECH_VERBS, words
@@ -93,15 +94,57 @@ def _words(text: str, start: int, end: int, out: list[Item]) -> None:
             append(Item(WORD, tok, s, s + len(tok)))
 
 
-def build_items(text: str, quotes: list[RawQuote]) -> list[Item]:
+def build_items(
+    text: str, quotes: list[RawQuote], windows: list[tuple[int, int]] | None = None
+) -> list[Item]:
+    """Items of ``text`` (or of its ``windows`` only, which must not cut a quote)."""
     items: list[Item] = []
-    pos = 0
-    for qi, q in enumerate(quotes):
-        _words(text, pos, q.outer_start, items)
-        items.append(Item(QUOTE, q.text_in(text), q.outer_start, q.outer_end, qi))
-        pos = q.outer_end
-    _words(text, pos, len(text), items)
+    for lo, hi in windows or [(0, len(text))]:
+        pos = lo
+        for qi, q in enumerate(quotes):
+            if q.outer_start < lo or q.outer_start >= hi:
+                continue
+            _words(text, pos, q.outer_start, items)
+            items.append(Item(QUOTE, q.text_in(text), q.outer_start, q.outer_end, qi))
+            pos = q.outer_end
+        _words(text, pos, hi, items)
     return items
+
+
+# A cheap sentence end on raw text, used only to cut the article into windows around quotes.
+_RAW_BOUNDARY = re.compile(r"[.?!…][\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n")
+
+
+def raw_sentence_starts(text: str) -> list[int]:
+    return [0, *(m.end() for m in _RAW_BOUNDARY.finditer(text))]
+
+
+def quote_windows(
+    text: str, quotes: list[RawQuote], starts: list[int], back: int, ahead: int
+) -> list[tuple[int, int]]:
+    """Text ranges around quotes (``back`` sentences before, ``ahead`` after), merged, never
+    cutting a quote: attribution only ever reads this close to a quote."""
+    spans: list[tuple[int, int]] = []
+    for q in quotes:
+        i = bisect_right(starts, q.outer_start) - 1
+        j = bisect_right(starts, q.outer_end - 1)
+        lo = starts[max(0, i - back)]
+        hi = starts[j + ahead] if j + ahead < len(starts) else len(text)
+        spans.append((lo, max(hi, q.outer_end)))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for lo, hi in spans:
+        # A window edge inside another quote moves out to include it whole.
+        for q in quotes:
+            if q.outer_start < lo < q.outer_end:
+                lo = q.outer_start
+            if q.outer_start < hi < q.outer_end:
+                hi = q.outer_end
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
 
 
 def _quote_ends_sentence(text: str) -> bool:
@@ -142,7 +185,8 @@ def _attribution_follows(items: list[Item], j: int) -> bool:
     return False
 
 
-def split_sentences(text: str, items: list[Item]) -> list[Sentence]:
+def split_sentences(text: str, items: list[Item], breaks: frozenset[int] = frozenset()) -> list[Sentence]:
+    """Sentences of ``items``; ``breaks`` are offsets where a window of read text begins."""
     sentences: list[Sentence] = []
     begin = 0
     paragraph = 0
@@ -154,7 +198,8 @@ def split_sentences(text: str, items: list[Item]) -> list[Sentence]:
             has_quote = True
         if i + 1 < n:
             gap_end = items[i + 1].start
-            newline = gap_end > cur.end and "\n" in text[cur.end : gap_end]
+            # A line break, or the skipped text between two windows, ends the sentence.
+            newline = gap_end > cur.end and ("\n" in text[cur.end : gap_end] or gap_end in breaks)
             if not newline and not (
                 cur.kind == QUOTE or cur.text in _TERMINAL or (cur.kind == WORD and cur.text[-1] == ".")
             ):
