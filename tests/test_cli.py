@@ -101,7 +101,10 @@ async def test_ingest_then_ask_from_the_same_database(tmp_path: Path) -> None:
 @pytest.mark.asyncio
 async def test_ingest_feed_seeds_first_then_backfills(tmp_path: Path) -> None:
     async with LocalServer() as server:
-        page = "<html><head><title>{t}</title></head><body><article><h1>{t}</h1><p>{p}</p></article></body></html>"
+        page = (
+            "<html><head><title>{t}</title></head>"
+            "<body><article><h1>{t}</h1><p>{p}</p></article></body></html>"
+        )
         server.page("/a1", page.format(t="Bridge opens", p="The new bridge opened on Monday. " * 5))
         server.page("/a2", page.format(t="Library moves", p="The library moved its books on Tuesday. " * 5))
         items = "".join(
