@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 
 from bot.quotes.aliases import ORGANISATION, PERSON, UNNAMED, AliasTable, Entity
@@ -448,25 +447,22 @@ class _Reader:
 
     def far_sentences(self, names: set[str]) -> list[Sentence]:
         """Sentences outside the read windows that mention one of ``names``."""
-        if not names:
-            return []
-        pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names)) + r")\b")
         out: list[Sentence] = []
-        done: set[int] = set()
-        win_starts = [lo for lo, _ in self.windows]
-        for m in pattern.finditer(self.text):
-            w = bisect_right(win_starts, m.start()) - 1
-            if w >= 0 and m.start() < self.windows[w][1]:
-                continue
-            k = bisect_right(self.starts, m.start()) - 1
-            if k in done:
-                continue
-            done.add(k)
-            lo = self.starts[k]
-            hi = self.starts[k + 1] if k + 1 < len(self.starts) else len(self.text)
-            items = build_items(self.text, [], [(lo, hi)])
-            if items:
-                out.append(Sentence(tuple(items), lo, hi, -1, False))
+        if not names:
+            return out
+        starts = self.starts
+        w = 0
+        for k, lo in enumerate(starts):
+            hi = starts[k + 1] if k + 1 < len(starts) else len(self.text)
+            while w < len(self.windows) and self.windows[w][1] <= lo:
+                w += 1
+            if w < len(self.windows) and self.windows[w][0] < hi:
+                continue  # read already, inside a window
+            chunk = self.text[lo:hi]
+            if any(n in chunk for n in names):
+                items = build_items(self.text, [], [(lo, hi)])
+                if items:
+                    out.append(Sentence(tuple(items), lo, hi, -1, False))
         return out
 
     def build(self) -> Extraction:
