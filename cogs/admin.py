@@ -18,7 +18,6 @@ from discord.ext import commands
 from bot.app import sync_tree
 from bot.store.comments import CommentStore
 from bot.store.feeds import Feed
-from bot.store.outbox import OutboxRepo
 from cogs.common import COLOUR, DESCRIPTION_LIMIT, clip, fit_embed, guild_id_of, owner_only, safe
 
 if TYPE_CHECKING:
@@ -72,7 +71,7 @@ class ParleyCommands(
         quotes = await services.quotes.counts(guild_id)
         comments = await CommentStore(services.db).count(guild_id)
         threads = len(await services.threads.list_for_guild(guild_id))
-        posts = await OutboxRepo(services.db).counts(guild_id)
+        posts = await services.outbox.counts(guild_id)
 
         if self.cog.bot.message_content_enabled:
             mode = "Message content intent on: thread messages are collected as comments."

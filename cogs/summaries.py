@@ -23,10 +23,10 @@ from discord.ext import commands, tasks
 
 from bot.news.urls import URLError
 from bot.posting import PostedMessage, Poster, PostError, parse_marker
-from bot.scheduler import FeedPreview, FeedRun, FeedScheduler
+from bot.scheduler import FeedPreview, FeedRun
 from bot.store.articles import StoredArticle
 from bot.store.feeds import Feed, FeedExistsError
-from bot.store.outbox import OutboxRepo, OutboxRow
+from bot.store.outbox import OutboxRow
 from cogs.common import (
     UserError,
     article_embed,
@@ -343,20 +343,12 @@ class SummariesCog(commands.Cog):
         self.services = bot.services
         self.settings = bot.settings
         self.poster = Poster(
-            OutboxRepo(self.services.db),
+            self.services.outbox,
             self.services.threads,
             self.services.articles,
             spacing_s=self.settings.feeds.post_spacing_s,
         )
-        self.scheduler = FeedScheduler(
-            self.services.feeds,
-            self.services.poller,
-            self.services.pipeline,
-            self.poster.outbox,
-            self.settings.feeds,
-            fetcher=self.services.fetcher,
-            summarizer=self.services.summarizer,
-        )
+        self.scheduler = self.services.scheduler
         self.transport = DiscordPostTransport(bot)
         self.feed_commands = FeedCommands(self)
         self.post_loop.change_interval(seconds=max(1.0, self.settings.feeds.post_spacing_s))
