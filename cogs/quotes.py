@@ -17,7 +17,16 @@ from discord.ext import commands
 
 from bot.quotes.ask import Answer
 from bot.store.quotes import DeleteOutcome, SpeakerProfile, StoredQuote
-from cogs.common import UserError, clip, defer_public, guild_id_of, quote_embed, safe
+from cogs.common import (
+    UserError,
+    clip,
+    defer_public,
+    describe_error,
+    guild_id_of,
+    quote_embed,
+    reply_ephemeral,
+    safe,
+)
 
 if TYPE_CHECKING:
     from bot.app import ParleyBot
@@ -80,6 +89,18 @@ class AnswerPager(discord.ui.View):
         self.index = min(len(self.answers) - 1, self.index + 1)
         self._sync_buttons()
         await interaction.response.edit_message(embed=self.embed(), view=self)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[AnswerPager]
+    ) -> None:
+        """Buttons are outside the command tree: answer like its error handler does."""
+        message, is_bug = describe_error(error)
+        if is_bug:
+            log.error("answer paging failed", exc_info=error)
+        try:
+            await reply_ephemeral(interaction, message)
+        except discord.HTTPException:
+            log.warning("could not report a paging error", exc_info=True)
 
     async def on_timeout(self) -> None:
         if self.interaction is None:

@@ -150,6 +150,13 @@ async def test_unquote_everything_removes_all_of_mine(tmp_path: Path) -> None:
             await world.admin.context_menu(world.news, "Save as quote", message)
         result = await world.member.slash(world.news, "unquote", everything=True)
         assert result.response is not None and result.response.content == "Removed 2 saved quotes of yours."
+        unclear = await world.member.slash(world.news, "unquote")
+        assert unclear.ephemeral and unclear.response is not None
+        assert unclear.response.content == "Give the link of your saved message, or choose everything."
+        bad_link = await world.member.slash(world.news, "unquote", message="the one about the pier")
+        assert bad_link.ephemeral and bad_link.response is not None
+        assert bad_link.response.content.startswith("Give a message link")
+        assert len(world.take_errors()) == 2
 
 
 @pytest.mark.asyncio
