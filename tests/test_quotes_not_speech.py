@@ -45,3 +45,13 @@ def test_stray_mark_does_not_hide_the_rest_of_the_article() -> None:
     )
     quotes = extract_quotes(text).quotes
     assert "We will reopen in June" in [q.text for q in quotes]
+
+
+def test_speech_word_used_as_a_noun_is_no_cue() -> None:
+    # `the local term "..."` names a term; `term` here is a noun, not a verb.
+    assert extract_quotes('In March, "blue helmets" -- the local term for the monitors -- arrived.').quotes == ()
+
+
+def test_one_or_two_capitalised_words_are_a_name_even_with_a_full_stop() -> None:
+    text = 'Fans call him by his nickname, Big "Thunder." "He never stops," said coach Lu Ferris.'
+    assert [q.text for q in extract_quotes(text).quotes] == ["He never stops"]

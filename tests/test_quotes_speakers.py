@@ -131,3 +131,31 @@ def test_a_bare_pronoun_with_no_antecedent_is_not_a_speaker() -> None:
     assert q.speaker is None
     assert q.speaker_mention == "he"
     assert not q.named
+
+
+def test_leading_determiner_is_not_part_of_a_name() -> None:
+    text = 'Both Ellis Marr and his partner were stunned. "It was surreal," Marr said.'
+    assert speakers_of(text) == ["Ellis Marr"]
+
+
+def test_a_common_word_opening_a_sentence_is_not_a_name() -> None:
+    text = (
+        "Some residents left the valley. Others stayed behind. "
+        '"We will not leave our farms," they said.'
+    )
+    assert "Others" not in [q.speaker for q in extract_quotes(text).quotes]
+
+
+def test_agent_noun_description_speaks() -> None:
+    text = (
+        "The keen birdwatcher from Dunmore, near the coast, told the radio station he heard "
+        '"a loud screech" before the owl appeared.'
+    )
+    (q,) = extract_quotes(text).quotes
+    assert q.speaker == "The keen birdwatcher from Dunmore"
+    assert not q.named
+
+
+def test_non_person_subject_does_not_speak() -> None:
+    text = 'The fear is spreading, with the group vowing "we will come back."'
+    assert extract_quotes(text).quotes[0].speaker != "The fear"

@@ -50,9 +50,9 @@ from bot.store.quotes import (
 log = logging.getLogger(__name__)
 
 # Retrieval limits: how many candidates each search adds to the pool that is reranked.
-FTS_CANDIDATES = 50
-SPEAKER_CANDIDATES = 40
-RECENT_CANDIDATES = 60
+FTS_CANDIDATES = 40
+SPEAKER_CANDIDATES = 30
+RECENT_CANDIDATES = 30
 # A word matching more quotes than this is "common": probed no further, left out of the OR query
 # while rarer words are there (the rerank still counts it).
 PROBE_CAP = 2_000
@@ -303,13 +303,15 @@ class _Fields:
 
     __slots__ = ("context", "context_credit", "speaker", "text", "title", "vocab")
 
-    def __init__(self, quote: StoredQuote, stem: TermStemmer) -> None:
+    def __init__(self, quote: StoredQuote, stem: TermStemmer, titles: dict[str, set[str]]) -> None:
         text_words = _words(quote.text)
         ctx_words = _words(f"{quote.context} {quote.speaker_mention or ''}")
-        title_words = _words(quote.article_title or "")
         self.text = stem.stems(text_words)
         self.context = stem.stems(ctx_words)
-        self.title = stem.stems(title_words)
+        title = quote.article_title or ""
+        if title not in titles:  # candidates often share an article
+            titles[title] = stem.stems(_words(title))
+        self.title = titles[title]
         self.vocab = set(text_words) | set(ctx_words)
         # A fragment quoted inside the writer's sentence is described by that sentence ("he called
         # Japan 'an indispensable partner'"), so its words count nearly as much as the quote's.
@@ -360,10 +362,11 @@ class QuoteAsker:
         pool = await self._candidates(guild_id, all_words, counts, topic, speakers)
         if not pool:
             return []
-        fields = {c.quote.id: _Fields(c.quote, self._stem) for c in pool}
+        titles: dict[str, set[str]] = {}
+        fields = {c.quote.id: _Fields(c.quote, self._stem, titles) for c in pool}
         alternatives = self._alternatives([*topic, *loose], fields)
         profiles: dict[int, SpeakerProfile] = {p.id: p for p, _ in speakers}
-        if ref_words or hint_words:
+        if hint_words:  # the candidates' roles may hold the description ("which coach ...")
             missing = {c.quote.speaker_id for c in pool if c.quote.speaker_id} - set(profiles)
             for p in await self._repo.speaker_profiles(guild_id, sorted(i for i in missing if i is not None)):
                 profiles[p.id] = p
@@ -381,10 +384,10 @@ class QuoteAsker:
                 c.score *= 0.3 + 0.7 * self._topic_cover(loose, alternatives, f)[0]
         pool.sort(key=lambda c: (-c.score, c.bm25 if c.bm25 is not None else 0.0, -c.quote.id))
         chosen = self._dedupe(parsed.kind, pool, limit)
-        answer_profiles = {p.id: p for p in await self._repo.speaker_profiles(
-            guild_id, [c.quote.speaker_id for c in chosen if c.quote.speaker_id is not None]
-        )}  # fmt: skip
-        return [_answer(c, answer_profiles.get(c.quote.speaker_id or -1)) for c in chosen]
+        missing = {c.quote.speaker_id for c in chosen if c.quote.speaker_id} - set(profiles)
+        for p in await self._repo.speaker_profiles(guild_id, sorted(i for i in missing if i is not None)):
+            profiles[p.id] = p
+        return [_answer(c, profiles.get(c.quote.speaker_id or -1)) for c in chosen]
 
     # Words and weights ----------------------------------------------------------------------------
 
@@ -427,45 +430,33 @@ class QuoteAsker:
         topic: Sequence[_Term],
         speakers: Sequence[tuple[SpeakerProfile, float]],
     ) -> list[_Candidate]:
-        match = self._match_expression(words, counts)
+        # Words no quote contains may be misspelt: their first letters, as a prefix query, are
+        # probed too and compete for the row budget like any word.
+        unseen = [w for w in words if counts.get(w, 0) == 0 and len(w) >= 5 and not w.isdigit()]
+        prefixes = {w: _prefix(w) for w in unseen[:4]}
+        exprs = {_phrase(w): counts.get(w, 0) for w in words}
+        if prefixes:
+            found = await self._repo.match_counts(list(prefixes.values()), PROBE_CAP)
+            exprs.update(zip(prefixes.values(), found, strict=True))
         hits: dict[int, float | None] = {}
+        match = _match_expression(exprs)
         if match:
             for qid, rank in await self._repo.search(guild_id, match, FTS_CANDIDATES):
                 hits[qid] = rank
         if speakers:
             ids = [p.id for p, _ in speakers]
-            topic_match = self._match_expression([t.word for t in topic], counts) if topic else ""
+            topic_exprs = {e: exprs[e] for t in topic for e in (_phrase(t.word), prefixes.get(t.word)) if e}
+            topic_match = _match_expression(topic_exprs)
             if topic_match:
                 for qid, rank in await self._repo.search(guild_id, topic_match, SPEAKER_CANDIDATES, ids):
                     hits.setdefault(qid, rank)
-            for qid in await self._repo.recent_quote_ids(guild_id, ids, RECENT_CANDIDATES):
+            recent = RECENT_CANDIDATES if topic else 2 * RECENT_CANDIDATES
+            for qid in await self._repo.recent_quote_ids(guild_id, ids, recent):
                 hits.setdefault(qid, None)
         if not hits:
             return []
         quotes = await self._repo.quotes_by_ids(guild_id, list(hits))
         return [_Candidate(q, hits.get(q.id)) for q in quotes]
-
-    @staticmethod
-    def _match_expression(words: Sequence[str], counts: dict[str, int]) -> str:
-        """An OR of the rarest words whose match counts fit the row budget; if every word is
-        common, an AND of the rarest few (an intersection is cheap and still selective)."""
-        known = sorted((counts.get(w, 0), w) for w in words if counts.get(w, 0) > 0)
-        chosen: list[str] = []
-        budget = 0
-        for df, w in known:
-            if df >= PROBE_CAP:
-                break
-            if budget + df > ROW_BUDGET and chosen:
-                break
-            chosen.append(w)
-            budget += df
-        prefixes = [_prefix(w) for w in words if counts.get(w, 0) == 0 and len(w) >= 5 and not w.isdigit()]
-        if chosen:
-            return " OR ".join([_phrase(w) for w in chosen] + prefixes[:2])
-        common = [w for _, w in known][:3]
-        if common:
-            return " AND ".join(_phrase(w) for w in common)
-        return " OR ".join(prefixes[:2])
 
     async def _resolve_speakers(
         self, guild_id: int, ref_words: Sequence[str]
@@ -686,6 +677,22 @@ def _salience(q: StoredQuote) -> float:
     n = len(q.text.split())
     length = min(n, 40) / 40 if n <= 60 else 0.6
     return 0.6 * length + 0.4 * (0.0 if q.partial else 1.0)
+
+
+def _match_expression(exprs: dict[str, int]) -> str:
+    """An OR of the rarest expressions whose match counts fit the row budget; if every one is
+    common, an AND of the rarest few (an intersection is cheap and still selective)."""
+    known = sorted((n, e) for e, n in exprs.items() if n > 0)
+    chosen: list[str] = []
+    budget = 0
+    for n, expr in known:
+        if n >= PROBE_CAP or (chosen and budget + n > ROW_BUDGET):
+            break
+        chosen.append(expr)
+        budget += n
+    if chosen:
+        return " OR ".join(chosen)
+    return " AND ".join([e for _, e in known if not e.endswith("*")][:3])
 
 
 def _phrase(word: str) -> str:

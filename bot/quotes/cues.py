@@ -24,6 +24,9 @@ from bot.quotes.mentions import (
 from bot.quotes.tokens import PUNCT, QUOTE, WORD, Item
 
 _CONJUNCTIONS = words("and but yet so")
+_NOUNABLE = SPEECH_NOUNS | words(
+    """term terms call calls note notes claim claims answer reply response warning promise question
+    quote word remark comment charge plea vow boast complaint joke read""")
 # Verbs whose object is the listener, never the speaker (`told The Post`, `asked Smith`).
 _OBJECT_VERBS = words("told tell tells telling asked asks ask warned warns urged urges informed assured")
 _NOUN_DETERMINERS = words("a an the his her its their our my your this that each every")
@@ -66,8 +69,8 @@ def _is_speech_verb(items: Sequence[Item], i: int) -> bool:
         return False
     if it.is_cap and i > 0 and items[i - 1].kind == WORD:
         return False  # `Call`, `Post` inside a name are not verbs
-    if it.low in SPEECH_NOUNS:
-        # `writing in a blog post "..."`: after a determiner it is the noun.
+    if it.low in _NOUNABLE:
+        # `writing in a blog post "..."`, `the local term "..."`: after a determiner it is the noun.
         for back in (1, 2):
             if i - back >= 0 and items[i - back].kind == WORD and items[i - back].low in _NOUN_DETERMINERS:
                 return False

@@ -28,6 +28,7 @@ from bot.quotes.mentions import (
     analyse,
     is_name_token,
     phrase_after,
+    speaking_noun,
     strip_possessive,
 )
 from bot.quotes.model import Extraction, Quote
@@ -94,6 +95,13 @@ def _word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+def _can_speak(ent: Entity | None) -> bool:
+    """People and bodies speak; `The fear` or `Items` do not."""
+    if ent is None:
+        return False
+    return ent.kind != UNNAMED or (bool(ent.roles) and speaking_noun(ent.roles[0]))
+
+
 class _Reader:
     """One pass over one article (state lives here, never in module globals)."""
 
@@ -106,6 +114,7 @@ class _Reader:
         self.sentences = split_sentences(text, self.items, frozenset(lo for lo, _ in self.windows))
         self.table = AliasTable()
         self._lower_words: set[str] | None = None
+        self._mid_cap_words: set[str] | None = None
         self.info: list[_SentenceInfo] = [_SentenceInfo() for _ in self.sentences]
         # Sentences that attribution may read: those with a quote and the few before them.
         self.near: list[bool] = [False] * len(self.sentences)
@@ -127,7 +136,24 @@ class _Reader:
         if low in FUNCTION_WORDS or low in WEEKDAYS_MONTHS:
             return False
         first = i == 0 or (sent.items[i - 1].kind in (PUNCT, QUOTE) and sent.items[i - 1].text in "—:\"(")
-        return not (first and self._used_lower(low))
+        if not first:
+            return True
+        if self._used_lower(low):
+            return False
+        # A lone capitalised word opening a sentence (`Others`, `Items`) is a name only if the
+        # article also capitalises it mid-sentence.
+        nxt = sent.items[i + 1] if i + 1 < len(sent.items) else None
+        return (nxt is not None and is_name_token(nxt)) or low in self._mid_caps()
+
+    def _mid_caps(self) -> set[str]:
+        if self._mid_cap_words is None:
+            self._mid_cap_words = {
+                strip_possessive(it.low)
+                for s in self.sentences
+                for k, it in enumerate(s.items)
+                if k > 0 and it.is_cap and s.items[k - 1].kind == WORD
+            }
+        return self._mid_cap_words
 
     def _used_lower(self, low: str) -> bool:
         """Whether the word also appears in lower case: then sentence-initially it is no name."""
@@ -315,7 +341,7 @@ class _Reader:
                 j -= 1
             if items[j].low == "as" and j > 0 and items[j - 1].low in NAMING_VERBS | {"known"}:
                 return True  # `known as a "least weasel"`
-        title = _is_title_case(q.text) and not _TERMINAL.search(q.text)
+        title = _is_title_case(q.text) and (not _TERMINAL.search(q.text) or _word_count(q.text) <= 2)
         if title:
             tight = att is not None and (
                 (att.side == "right" and k == 0)
@@ -402,11 +428,11 @@ class _Reader:
             if att is not None:
                 cue = att.cue
                 if att.needs_subject:
-                    ent = info.subject
+                    ent = info.subject if _can_speak(info.subject) else None
                     mention = None
                 elif att.mention is not None and not att.mention.can_speak:
                     # `but months of pressure later described him as "..."`: the clause subject.
-                    ent = info.subject
+                    ent = info.subject if _can_speak(info.subject) else None
                 elif att.mention is not None:
                     ent = self.resolve(att.mention, si, att.mention.start)
                     mention = att.mention.text

@@ -56,8 +56,8 @@ predict boast complain lament mention report reveal testify post text blog count
 recount assert maintain contend plead beg demand wonder interject scoff snap gush reflect elaborate
 affirm proclaim pronounce opine theorise theorize caution describe characterise characterize call
 dub label term accuse praise criticise criticize condemn question chant sing scream mutter murmur
-plead advise instruct order tell inform assure reassure recommend propose allege charge contend
-rule find conclude estimate hail welcome laugh chuckle announce
+plead advise instruct order tell inform assure reassure recommend propose allege contend
+conclude hail welcome laugh chuckle announce
 speak summarise summarize sum put chat admit deny blame read
 """))
 

@@ -55,7 +55,15 @@ _STOP = words("""
     around toward towards via per amid among like unlike
     """)
 _OPENERS = FUNCTION_WORDS - _DETERMINERS - words("mr mrs ms dr he she it they we i you")
-_SPEAKING_NOUNS = SOURCE_NOUNS | SPEECH_NOUNS | ROLE_NOUNS | ORG_WORDS | words("one another")
+SPEAKING_NOUNS = SOURCE_NOUNS | SPEECH_NOUNS | ROLE_NOUNS | ORG_WORDS | words("one another")
+_AGENT = re.compile(r"(?:[^aeiou]er|or|ist|ian|ant|ent|eer)s?$")
+
+
+def speaking_noun(noun: str) -> bool:
+    """Nouns for people, bodies and texts, including agent nouns (`photographer`, `analyst`)."""
+    return noun in SPEAKING_NOUNS or bool(_AGENT.search(noun))
+
+
 _TIME_WORDS = WEEKDAYS_MONTHS | words(
     "late early last this next on yesterday today morning afternoon evening night"
 )
@@ -80,7 +88,7 @@ class Mention:
     @property
     def can_speak(self) -> bool:
         """A description can speak if its noun names people, a body or a text (`months` cannot)."""
-        return self.kind != COMMON or self.head in _SPEAKING_NOUNS
+        return self.kind != COMMON or speaking_noun(self.head)
 
 
 def strip_possessive(word: str) -> str:
@@ -96,7 +104,7 @@ def is_name_token(it: Item) -> bool:
     if it.kind != WORD:
         return False
     t = it.text
-    if t[:1].isupper() or (t[:1].isdigit() and any(c.isalpha() for c in t)):
+    if t[:1].isupper():
         return True
     if "-" in t:
         head, _, tail = t.partition("-")
@@ -153,7 +161,7 @@ def _name_suffix(words: list[str]) -> int:
     while i > 0:
         w = words[i - 1]
         low = w.lower()
-        if w[:1].isupper() or w[:1].isdigit() or ("-" in w and w.split("-")[-1][:1].isupper()):
+        if w[:1].isupper() or ("-" in w and w.split("-")[-1][:1].isupper()):
             if _title_like(w) and i < len(words):
                 break
             if _title_like(w) and i == len(words) and low.rstrip(".") in {"qc", "kc", "sc", "jr", "sr"}:
@@ -190,6 +198,11 @@ def analyse(items: Sequence[Item]) -> Mention | None:
     if len(words) == 1 and words[0].low in PRONOUNS:
         return Mention(words[0].text, start, end, PRONOUN, gender=PRONOUNS[words[0].low])
     toks = [w.text for w in words]
+    while len(words) > 1 and words[0].low in _DETERMINERS and words[0].low != "the" and words[1].is_cap:
+        words = words[1:]  # `Both Clarkson and Hammond`
+        toks = toks[1:]
+        start = words[0].start
+        text = " ".join(w.text for w in words)
     if all(w.is_cap for w in words) and not any(_title_like(t) for t in toks):
         # The common case, a bare capitalised name (`Ishiba`, `Elena Marsh`, `Microsoft`).
         name = tuple(strip_possessive(t) for t in toks)
@@ -316,7 +329,7 @@ def phrase_before(items: Sequence[Item], j: int, lo: int) -> list[Item]:
             out.append(it)
             i -= 1
             continue
-        noun_after_det = it.low in _SPEAKING_NOUNS and (
+        noun_after_det = it.low in SPEAKING_NOUNS and (
             not out or (i - 1 >= lo and items[i - 1].low in _DETERMINERS)
         )
         if not _np_word(it) and not noun_after_det and not (
