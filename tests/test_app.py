@@ -117,10 +117,10 @@ async def test_no_intent_mode_runs_without_the_privileged_intent(tmp_path: Path)
     approved = discord.Intents.default()  # the developer portal has message content switched off
     async with running_bot(settings, approved_intents=approved) as world:
         assert not world.bot.message_content_enabled
-        name = await world.services.db.fetchval("SELECT name FROM guilds WHERE id = ?", (world.guild.id,))
-        assert name == "Newsroom"  # every guild the bot is in has its row
         result = await world.member.slash(world.news, "who", question="who said anything at all?")
         assert result.followups or result.response
+        name = await world.services.db.fetchval("SELECT name FROM guilds WHERE id = ?", (world.guild.id,))
+        assert name == "Newsroom"  # every guild the bot is in has its row
 
 
 @pytest.mark.asyncio
