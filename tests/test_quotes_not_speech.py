@@ -49,7 +49,8 @@ def test_stray_mark_does_not_hide_the_rest_of_the_article() -> None:
 
 def test_speech_word_used_as_a_noun_is_no_cue() -> None:
     # `the local term "..."` names a term; `term` here is a noun, not a verb.
-    assert extract_quotes('In March, "blue helmets" -- the local term for the monitors -- arrived.').quotes == ()
+    text = 'In March, "blue helmets" -- the local term for the monitors -- arrived.'
+    assert extract_quotes(text).quotes == ()
 
 
 def test_one_or_two_capitalised_words_are_a_name_even_with_a_full_stop() -> None:
