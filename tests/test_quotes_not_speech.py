@@ -56,3 +56,8 @@ def test_speech_word_used_as_a_noun_is_no_cue() -> None:
 def test_one_or_two_capitalised_words_are_a_name_even_with_a_full_stop() -> None:
     text = 'Fans call him by his nickname, Big "Thunder." "He never stops," said coach Lu Ferris.'
     assert [q.text for q in extract_quotes(text).quotes] == ["He never stops"]
+
+
+def test_dash_after_a_quote_is_attribution_only_when_a_name_ends_the_sentence() -> None:
+    text = 'Crowds watched "the longest night" -- the Portan Summer Festival finale -- on Friday.'
+    assert extract_quotes(text).quotes == ()

@@ -159,3 +159,14 @@ def test_agent_noun_description_speaks() -> None:
 def test_non_person_subject_does_not_speak() -> None:
     text = 'The fear is spreading, with the group vowing "we will come back."'
     assert extract_quotes(text).quotes[0].speaker != "The fear"
+
+
+def test_possessive_owner_is_a_role_not_part_of_the_name() -> None:
+    text = 'Chancellor Greta Lind spoke first. "We mourn with them," Norland\'s Lind said.'
+    ex = extract_quotes(text)
+    assert [q.speaker for q in ex.quotes] == ["Greta Lind"]
+
+
+def test_contraction_is_not_a_name() -> None:
+    text = 'Ivo Brandt laughed. He\'s been coaching for years. "I love it," he said.'
+    assert speakers_of(text) == ["Ivo Brandt"]

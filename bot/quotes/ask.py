@@ -479,15 +479,12 @@ class QuoteAsker:
 
     async def _misspelt(self, guild_id: int, terms: Sequence[str]) -> list[str]:
         """Speaker words close to a question word that matches none ('kishda' -> 'kishida')."""
+        long_terms = [t for t in terms if len(t) >= 6]  # one letter off in a shorter word is another word
         extra: list[str] = []
-        for term in terms:
-            if len(term) < 6:
-                continue
-            near = await self._repo.speaker_terms_with_prefix(guild_id, term[:2], limit=400)
-            if term in near:
-                continue
-            match = process.extract(term, near, scorer=fuzz.ratio, score_cutoff=85, limit=3)
-            extra.extend(m[0] for m in match)
+        for term, near in (await self._repo.speaker_name_terms_near(guild_id, long_terms)).items():
+            if term not in near:
+                match = process.extract(term, near, scorer=fuzz.ratio, score_cutoff=85, limit=3)
+                extra.extend(m[0] for m in match)
         return extra
 
     # Scoring --------------------------------------------------------------------------------------
@@ -667,7 +664,7 @@ def _speaker_cover(ref: Sequence[_Term], words: _SpeakerWords | None, f: _Fields
 
 
 def _fuzzy_in(word: str, words: Iterable[str]) -> bool:
-    if len(word) < 5:
+    if len(word) < 6:
         return False
     return process.extractOne(word, list(words), scorer=fuzz.ratio, score_cutoff=84) is not None
 

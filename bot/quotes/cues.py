@@ -216,8 +216,9 @@ def right_attribution(items: Sequence[Item], k: int, hi: int) -> Attribution | N
                 return None
             return Attribution(m, it.text, "right", role=role)
     if dash:
-        m, role, _ = _np_forward(items, i, hi)
-        if m is not None and m.kind == NAME:
+        # `" —Commissioner Paul Adeyemi`: the name is all that follows the dash.
+        m, role, j = _np_forward(items, i, hi)
+        if m is not None and m.kind == NAME and all(it.kind == PUNCT for it in items[j:hi]):
             return Attribution(m, "—", "right", role=role)
     return None
 

@@ -132,9 +132,9 @@ class _Reader:
         it = sent.items[i]
         if not is_name_token(it):
             return False
-        low = it.low
+        low = strip_possessive(it.low)
         if low in FUNCTION_WORDS or low in WEEKDAYS_MONTHS:
-            return False
+            return False  # `He's`, `Whoever`
         first = i == 0 or (sent.items[i - 1].kind in (PUNCT, QUOTE) and sent.items[i - 1].text in "—:\"(")
         if not first:
             return True

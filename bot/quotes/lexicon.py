@@ -173,7 +173,7 @@ FUNCTION_WORDS: frozenset[str] = words("""
     from to of by with without about against between into through under over despite following
     asked speaking according writing having being given like unlike amid among around across
     yesterday today tonight tomorrow last next earlier afterwards eventually finally first
-    second third mr mrs ms dr
+    second third mr mrs ms dr whoever whatever whichever wherever whenever question answer q a
     """)
 
 # Particles inside names (`Ludwig van Beethoven`, `Suleiman al-Amr`).

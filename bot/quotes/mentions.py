@@ -57,11 +57,19 @@ _STOP = words("""
 _OPENERS = FUNCTION_WORDS - _DETERMINERS - words("mr mrs ms dr he she it they we i you")
 SPEAKING_NOUNS = SOURCE_NOUNS | SPEECH_NOUNS | ROLE_NOUNS | ORG_WORDS | words("one another")
 _AGENT = re.compile(r"(?:[^aeiou]er|or|ist|ian|ant|ent|eer)s?$")
+_NOT_AGENTS = words(
+    """together altogether whether rather other others another either neither further however
+    never ever former latter later after under over cover silver winter summer number member
+    percent moment government agent event content extent intent parent""") - ROLE_NOUNS
 
 
 def speaking_noun(noun: str) -> bool:
     """Nouns for people, bodies and texts, including agent nouns (`photographer`, `analyst`)."""
-    return noun in SPEAKING_NOUNS or bool(_AGENT.search(noun))
+    if noun in SPEAKING_NOUNS:
+        return True
+    if len(noun) <= 4 or noun in _NOT_AGENTS or noun in FUNCTION_WORDS:
+        return False
+    return bool(_AGENT.search(noun))
 
 
 _TIME_WORDS = WEEKDAYS_MONTHS | words(
@@ -195,8 +203,9 @@ def analyse(items: Sequence[Item]) -> Mention | None:
         return None
     start, end = words[0].start, words[-1].end
     text = " ".join(w.text for w in words)
-    if len(words) == 1 and words[0].low in PRONOUNS:
-        return Mention(words[0].text, start, end, PRONOUN, gender=PRONOUNS[words[0].low])
+    if len(words) == 1 and strip_possessive(words[0].low) in PRONOUNS:  # `he`, `He's`
+        low = strip_possessive(words[0].low)
+        return Mention(words[0].text, start, end, PRONOUN, gender=PRONOUNS[low])
     toks = [w.text for w in words]
     while len(words) > 1 and words[0].low in _DETERMINERS and words[0].low != "the" and words[1].is_cap:
         words = words[1:]  # `Both Clarkson and Hammond`
@@ -205,14 +214,21 @@ def analyse(items: Sequence[Item]) -> Mention | None:
         text = " ".join(w.text for w in words)
     if all(w.is_cap for w in words) and not any(_title_like(t) for t in toks):
         # The common case, a bare capitalised name (`Ishiba`, `Elena Marsh`, `Microsoft`).
+        owner = [k for k, t in enumerate(toks[:-1]) if _POSSESSIVE.search(t)]
+        role = ""
+        if owner:  # `Germany's Merkel`: the owner is a role, not part of the name
+            role = " ".join(toks[: owner[-1] + 1])
+            toks = toks[owner[-1] + 1 :]
         name = tuple(strip_possessive(t) for t in toks)
+        if len(name) == 1 and name[0].lower() in SPEECH_VERBS:
+            return None  # `Calling the ban "unjust", ...`
         if name[0] == "The" and len(name) > 1:
             name = name[1:]
         if len(name) == 1 and name[0].lower() in WEEKDAYS_MONTHS:
             return None
         org = looks_org(name) and not _person_inside(toks)
         gender = "n" if org else gender_of(name, "")
-        return Mention(text, start, end, NAME, name=name, gender=gender, org=org)
+        return Mention(text, start, end, NAME, name=name, role=role, gender=gender, org=org)
     # Split at the first preposition into the head part and its complements.
     cut = next((i for i, w in enumerate(toks) if w in _NP_PREPS and i > 0), len(toks))
     head, rest = toks[:cut], toks[cut:]
