@@ -26,6 +26,7 @@ from discord.gateway import DiscordWebSocket
 
 from bot.services import Services, open_services
 from bot.settings import DiscordSettings, Settings
+from bot.store.guilds import GuildRepo
 from cogs.common import ParleyTree
 
 log = logging.getLogger(__name__)
@@ -123,10 +124,7 @@ class ParleyBot(commands.Bot):
 
     async def _register_guild(self, guild: discord.Guild) -> None:
         """Every guild the bot is in has its row (feeds, threads and quotes hang off it)."""
-        await self.services.db.execute(
-            "INSERT INTO guilds(id, name) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name",
-            (guild.id, guild.name),
-        )
+        await GuildRepo(self.services.db).register(guild.id, guild.name)
 
 
 async def sync_tree(bot: commands.Bot, guild_id: int | None) -> int:

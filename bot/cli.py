@@ -462,12 +462,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _user_message(exc: BaseException) -> str | None:
     """The one-line message for errors a user can act on; None for bugs (shown with a traceback)."""
+    from bot.app import BotStartError
     from bot.news.extract import ExtractionError
     from bot.news.feeds import FeedError
     from bot.news.fetch import FetchError
     from bot.store.db import StoreError
 
-    if isinstance(exc, CLIError | ConfigError | StoreError | FetchError | ExtractionError | FeedError):
+    known = (CLIError, ConfigError, StoreError, FetchError, ExtractionError, FeedError, BotStartError)
+    if isinstance(exc, known):
         return str(exc)
     if isinstance(exc, OSError) and exc.filename:
         return f"{exc.filename}: {exc.strerror}"

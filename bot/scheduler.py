@@ -21,8 +21,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.news.extract import ExtractionError
-from bot.news.feeds import FeedError, FeedPoller, ParsedEntry, parse_feed
-from bot.news.feeds import _oldest_first as oldest_first  # the poller's posting order, not a copy
+from bot.news.feeds import (
+    FeedError,
+    FeedPoller,
+    ParsedEntry,
+    oldest_first,  # the poller's posting order, not a copy
+    parse_feed,
+)
 from bot.news.fetch import (
     ACCEPT_FEED,
     Fetcher,

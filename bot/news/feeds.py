@@ -167,7 +167,7 @@ def parse_feed(
     return ParsedFeed(title=feed_title, entries=tuple(out))
 
 
-def _oldest_first(entry: ParsedEntry) -> tuple[float, int]:
+def oldest_first(entry: ParsedEntry) -> tuple[float, int]:
     """Sort key: by date, undated entries after dated ones; ties by document order reversed
     (a feed lists its newest entry first)."""
     stamp = entry.published.timestamp() if entry.published else float("inf")
@@ -262,7 +262,7 @@ class FeedPoller:
         for entry in parsed.entries:
             unique.setdefault(entry.key, entry)
         known = await self.repo.known_keys(feed.id, unique)
-        fresh = sorted((e for k, e in unique.items() if k not in known), key=_oldest_first)
+        fresh = sorted((e for k, e in unique.items() if k not in known), key=oldest_first)
 
         links = {e.key: self._usable_link(e.link) for e in fresh}
         decisions: dict[str, tuple[str, str | None]] = {}

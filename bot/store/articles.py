@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.store.db import Database
+from bot.store.guilds import ensure_guild
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,7 @@ class ArticleRepo:
     ) -> int:
         """Store an article and its summary in one transaction, so neither exists without the other."""
         async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO guilds(id) VALUES (?) ON CONFLICT(id) DO NOTHING", (article.guild_id,)
-            )
+            await ensure_guild(conn, article.guild_id)
             cur = await conn.execute(
                 "INSERT INTO articles(guild_id, external_id, url, canonical_url, title, author, "
                 "published_at, site_name, language, text, content_hash) "

@@ -17,6 +17,7 @@ import aiosqlite
 
 from bot.news.urls import normalize_url
 from bot.store.db import Database
+from bot.store.guilds import ensure_guild
 
 MODES = ("thread", "forum")
 ENTRY_STATUSES = ("seen", "queued", "ingested", "skipped")
@@ -147,11 +148,15 @@ class FeedRepo:
         if existing is not None:
             raise FeedExistsError(_feed(existing))
         stamp = iso(now or datetime.now(UTC))
-        feed_id = await self._db.execute(
-            "INSERT INTO feeds (guild_id, url, channel_id, mode, interval_s, title, next_poll_at, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (guild_id, canonical, channel_id, mode, interval_s, title, stamp, stamp),
-        )
+        async with self._db.transaction() as conn:
+            await ensure_guild(conn, guild_id)
+            cur = await conn.execute(
+                "INSERT INTO feeds (guild_id, url, channel_id, mode, interval_s, title, next_poll_at, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (guild_id, canonical, channel_id, mode, interval_s, title, stamp, stamp),
+            )
+            feed_id = int(cur.lastrowid or 0)
+            await cur.close()
         feed = await self.get(feed_id)
         assert feed is not None
         return feed

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.store.db import Database
+from bot.store.guilds import ensure_guild
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,7 @@ class ThreadRepo:
         """Register a thread for an article; registering the same pair again is a no-op, and the
         existing record is returned when the article already has a thread."""
         async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO guilds(id) VALUES (?) ON CONFLICT(id) DO NOTHING", (guild_id,)
-            )
+            await ensure_guild(conn, guild_id)
             await conn.execute(
                 "INSERT INTO threads(id, guild_id, article_id, channel_id, starter_message_id, kind) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
