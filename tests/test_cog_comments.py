@@ -1,10 +1,10 @@
-"""The comments cog on a real discord.py bot against simcord's in-memory Discord, with a real SQLite file."""
+"""The comments cog in the real ParleyBot against simcord's in-memory Discord, over a real SQLite file."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,62 +14,29 @@ import pytest
 import simcord
 from discord.ext import commands
 
+from bot.app import ParleyBot
 from bot.comments import CommentService
-from bot.store.articles import ArticleRepo
-from bot.store.db import Database
-from bot.store.quotes import QuoteRepo
-from bot.store.threads import ThreadRepo
-from cogs.common import ParleyTree
+from bot.services import Services, open_services
+from bot.settings import Settings
+from tests.simcord_helpers import assert_nothing_can_ping, make_settings, running_bot
 from tests.test_comments import add_article
 
 
-@dataclass(frozen=True)
-class CogServices:
-    """What the comments cog reaches through `bot.services` (the real repositories)."""
-
-    db: Database
-    threads: ThreadRepo
-    articles: ArticleRepo
-    quotes: QuoteRepo
-    comments: CommentService
-
-
-class CommentsBot(commands.Bot):
-    """The smallest real bot that loads the extension the way ParleyBot does."""
-
-    def __init__(self, services: CogServices, *, content: bool = True) -> None:
-        intents = discord.Intents.none()
-        intents.guilds = True
-        intents.guild_messages = True
-        intents.message_content = content
-        super().__init__(
-            command_prefix=commands.when_mentioned,
-            intents=intents,
-            tree_cls=ParleyTree,
-            allowed_mentions=discord.AllowedMentions.none(),
-            help_command=None,
-        )
-        self.services = services
-
-    async def setup_hook(self) -> None:
-        await self.load_extension("cogs.comments")
-
-
-async def open_services(path: Path) -> CogServices:
-    db = await Database.open(path)
-    return CogServices(db, ThreadRepo(db), ArticleRepo(db), QuoteRepo(db), CommentService(db))
-
-
-async def close_services(services: CogServices) -> None:
-    await services.comments.close()
-    await services.db.close()
+def comment_service(bot: commands.Bot) -> CommentService:
+    """The service the loaded cog writes through (load_extension imports the cog module afresh, so
+    the cog is found by name)."""
+    service = getattr(bot.get_cog("CommentsCog"), "service", None)
+    assert isinstance(service, CommentService)
+    return service
 
 
 @dataclass
 class World:
     env: simcord.Env
-    bot: CommentsBot
-    services: CogServices
+    bot: ParleyBot
+    services: Services
+    settings: Settings
+    stack: AsyncExitStack
     guild: simcord.GuildHandle
     news: simcord.ChannelHandle
     thread: simcord.ChannelHandle
@@ -79,9 +46,17 @@ class World:
     admin: simcord.MemberActor
 
     async def comments(self) -> dict[int, Any]:
-        await self.services.comments.flush()
+        await comment_service(self.bot).flush()
         rows = await self.services.db.fetchall("SELECT * FROM comments ORDER BY message_id")
         return {int(r["message_id"]): r for r in rows}
+
+    async def restart(self) -> None:
+        """A new bot process: fresh services over the same database file, a new gateway session."""
+        await comment_service(self.bot).flush()
+        self.services = await self.stack.enter_async_context(open_services(self.settings))
+        self.bot = ParleyBot(self.services, self.settings)
+        await self.env.restart_bot(self.bot)
+        await self.env.settle()
 
 
 async def open_thread(
@@ -122,31 +97,35 @@ def handle(env: simcord.Env, guild: simcord.GuildHandle, channel_id: int) -> sim
 async def world(
     tmp_path: Path, *, content: bool = True, title: str = "Bridge reopens"
 ) -> AsyncIterator[World]:
-    services = await open_services(tmp_path / "parley.db")
-    bot = CommentsBot(services, content=content)
-    try:
-        async with simcord.run(bot, strict_sync=False) as env:
-            guild = env.create_guild("Readers")
-            news = guild.create_text_channel("news")
-            managers = guild.create_role("mods", permissions=discord.Permissions(manage_guild=True))
-            alice = guild.add_member(env.create_user("alice"))
-            bob = guild.add_member(env.create_user("bob"))
-            admin = guild.add_member(env.create_user("admin"), roles=[managers])
-            await env.settle()
-            starter_id, thread_id = await open_thread(env, bot, news, title)
-            article_id = await add_article(
-                services.db,
-                guild.id,
-                title=title,
-                thread_id=thread_id,
-                channel_id=news.id,
-                starter_message_id=starter_id,
-            )
-            yield World(
-                env, bot, services, guild, news, handle(env, guild, thread_id), article_id, alice, bob, admin
-            )
-    finally:
-        await close_services(services)
+    settings = make_settings(tmp_path, message_content=content)
+    async with AsyncExitStack() as stack, running_bot(settings) as rb:
+        alice, admin = rb.member, rb.admin
+        bob = rb.guild.add_member(rb.env.create_user("bob"))
+        await rb.env.settle()
+        starter_id, thread_id = await open_thread(rb.env, rb.bot, rb.news, title)
+        article_id = await add_article(
+            rb.services.db,
+            rb.guild.id,
+            title=title,
+            thread_id=thread_id,
+            channel_id=rb.news.id,
+            starter_message_id=starter_id,
+        )
+        thread = handle(rb.env, rb.guild, thread_id)
+        yield World(
+            rb.env,
+            rb.bot,
+            rb.services,
+            settings,
+            stack,
+            rb.guild,
+            rb.news,
+            thread,
+            article_id,
+            alice,
+            bob,
+            admin,
+        )
 
 
 @pytest.mark.asyncio
@@ -165,10 +144,10 @@ async def test_thread_messages_are_stored_as_a_reply_tree(tmp_path: Path) -> Non
         rows = await w.comments()
         assert list(rows) == [first.id, reply.id]
         assert rows[first.id]["content"] == "First thoughts"
-        assert rows[first.id]["author_id"] == w.alice.id and rows[first.id]["author_name"] == "alice"
+        assert rows[first.id]["author_id"] == w.alice.id and rows[first.id]["author_name"] == w.alice.name
         assert json.loads(rows[first.id]["attachments"])[0].endswith("/chart.png")
         assert rows[reply.id]["parent_id"] == first.id and rows[reply.id]["article_id"] == w.article_id
-        tree = await w.services.comments.tree(w.guild.id, w.article_id)
+        tree = await comment_service(w.bot).tree(w.guild.id, w.article_id)
         assert [n.comment.message_id for n in tree[0].replies] == [reply.id]
 
 
@@ -214,12 +193,8 @@ async def test_messages_sent_while_down_are_caught_up_on_restart(tmp_path: Path)
         assert len(await w.comments()) == 3
 
         # A new process: fresh services over the same file; on READY it reads from the cursors.
-        await close_services(w.services)
-        services = await open_services(tmp_path / "parley.db")
-        w.services = services
-        w.bot = CommentsBot(services)
-        await w.env.restart_bot(w.bot)
-        await w.env.settle()
+        await w.restart()
+        services = w.services
         rows = await w.comments()
         assert [m.id for m in missed] + [missed_reply.id] == [i for i in rows if i > doomed.id]
         assert rows[missed_reply.id]["parent_id"] == kept.id
@@ -355,6 +330,50 @@ async def test_nothing_the_cog_sends_can_ping(tmp_path: Path) -> None:
                 if payload.get("content"):
                     answers.append(payload)
         assert len(answers) == 3  # the menu's answer, the export's, forget-me's
+        assert assert_nothing_can_ping(w.env) >= 3
         for payload in answers:
             assert "@everyone" not in payload["content"] and "<@&123>" not in payload["content"]
             assert payload["allowed_mentions"] == {"parse": []}
+
+
+@pytest.mark.asyncio
+async def test_forum_posts_archived_and_deleted_threads(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        forum_handle = w.guild.create_forum_channel("articles")
+        await w.env.settle()
+        forum = w.bot.get_channel(forum_handle.id)
+        assert isinstance(forum, discord.ForumChannel)
+        created = await forum.create_thread(name="Forum story", content="**Forum story** summary")
+        await w.env.settle()
+        post_id = created.thread.id
+        await add_article(
+            w.services.db,
+            w.guild.id,
+            title="Forum story",
+            thread_id=post_id,
+            channel_id=forum.id,
+            starter_message_id=created.message.id,
+        )
+        post = handle(w.env, w.guild, post_id)
+        first = await w.alice.send(post, "comment on a forum post")
+        rows = await w.comments()
+        assert first.id in rows and created.message.id not in rows  # the bot's post is not a comment
+
+        # Archived while the bot is away: still read on the next start.
+        await w.bot.ws.close()
+        late = await w.bob.send(post, "posted before the post was archived")
+        await created.thread.edit(archived=True)
+        await w.env.settle()
+        # The first thread disappears from Discord entirely.
+        gone = w.bot.get_channel(w.thread.id)
+        assert isinstance(gone, discord.Thread)
+        await gone.delete()
+        await w.env.settle()
+
+        await w.restart()
+        assert late.id in await w.comments()
+        result = await w.admin.slash(w.news, "comments sync")
+        assert answer(result).content == (
+            "Read 1 thread: 0 comments, 0 new or changed, 0 found deleted. "
+            "1 could not be opened (deleted, or I cannot see them)."
+        )
