@@ -124,6 +124,11 @@ class CommentServiceClosed(RuntimeError):
     """A write arrived after `close()`."""
 
 
+class HistoryUnavailable(Exception):
+    """Raised by a history source when the thread cannot be read (gone, or no access): the thread
+    is counted as unreachable, not as a failure."""
+
+
 # -- queued operations ---------------------------------------------------------------------------
 
 
@@ -372,26 +377,43 @@ class CommentService:
         )
 
     async def catch_up(
-        self, threads: Iterable[ThreadRecord], open_history: HistoryOpener, *, full: bool = False
+        self,
+        threads: Iterable[ThreadRecord],
+        open_history: HistoryOpener,
+        *,
+        full: bool = False,
+        concurrency: int = 4,
     ) -> CatchUpReport:
-        """Sync each thread in turn; one unreadable or failing thread does not stop the others."""
+        """Sync every thread, a few at a time (each history read mostly waits on the network); one
+        unreadable or failing thread does not stop the others."""
         generation = self._generation
+        pending = deque(threads)
         done = unreachable = failed = read = written = deleted = 0
-        for record in threads:
-            source = await open_history(record)
-            if source is None:
-                unreachable += 1
-                continue
-            try:
-                result = await self.sync_thread(record.id, source, full=full)
-            except Exception:
-                log.exception("history sync of thread %s failed", record.id)
-                failed += 1
-                continue
-            done += 1
-            read += result.read
-            written += result.written
-            deleted += result.deleted
+
+        async def worker() -> None:
+            nonlocal done, unreachable, failed, read, written, deleted
+            while pending:
+                record = pending.popleft()
+                source = await open_history(record)
+                if source is None:
+                    unreachable += 1
+                    continue
+                try:
+                    result = await self.sync_thread(record.id, source, full=full)
+                except HistoryUnavailable as exc:
+                    log.info("thread %s cannot be read: %s", record.id, exc)
+                    unreachable += 1
+                    continue
+                except Exception:
+                    log.exception("history sync of thread %s failed", record.id)
+                    failed += 1
+                    continue
+                done += 1
+                read += result.read
+                written += result.written
+                deleted += result.deleted
+
+        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(pending))))))
         if generation == self._generation:
             self._caught_up_generation = generation
         return CatchUpReport(done, unreachable, failed, read, written, deleted)

@@ -4,7 +4,8 @@ With the message content intent, listeners store every message of an article's t
 so edits and deletes of messages no longer cached still count), and on every (re)connect the
 tracked threads are read from their cursors so nothing sent while the bot was away is missed.
 Without the intent, message text does not arrive in events: members add a message with the
-"Add to discussion" menu instead, and deletions are still followed.
+"Add to discussion" menu instead (using it again on an edited message updates the comment), and
+deletions are still followed.
 
 Commands: `/comments sync [article] [full]` (Manage Server), `/comments export article [format]`,
 `/forget-me`.
@@ -13,6 +14,7 @@ Commands: `/comments sync [article] [full]` (Manage Server), `/comments export a
 from __future__ import annotations
 
 import asyncio
+import gzip
 import io
 import logging
 from collections.abc import AsyncIterator
@@ -22,7 +24,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.comments import CatchUpReport, CommentService, HistoryPage, HistorySource, IncomingMessage
+from bot.comments import (
+    CatchUpReport,
+    CommentService,
+    HistoryPage,
+    HistorySource,
+    HistoryUnavailable,
+    IncomingMessage,
+)
 from bot.store.threads import ThreadRecord
 from cogs.common import UserError, clip, guild_id_of, safe
 
@@ -32,6 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HISTORY_PAGE = 100  # what one history request returns
+DEFAULT_FILE_LIMIT = 10 * 1024 * 1024  # Discord's attachment limit without server boosts
 AUTOCOMPLETE_LIMIT = 25
 CHOICE_NAME_LIMIT = 100
 COMMENT_TYPES = (discord.MessageType.default, discord.MessageType.reply)
@@ -85,7 +95,14 @@ def history_source(thread: discord.Thread, bot_user_id: int | None) -> HistorySo
         start = discord.Object(id=after) if after is not None else None
         batch: list[IncomingMessage] = []
         seen = through = 0
-        async for message in thread.history(limit=None, after=start, oldest_first=True):
+        messages = thread.history(limit=None, after=start, oldest_first=True)
+        while True:
+            try:
+                message = await anext(messages)
+            except StopAsyncIteration:
+                break
+            except (discord.Forbidden, discord.NotFound) as exc:
+                raise HistoryUnavailable(f"{exc.status} {exc.text or exc}") from exc
             seen += 1
             through = max(through, message.id)
             if is_comment(message, bot_user_id):
@@ -97,6 +114,20 @@ def history_source(thread: discord.Thread, bot_user_id: int | None) -> HistorySo
             yield HistoryPage(tuple(batch), through)
 
     return pages
+
+
+def fit_attachment(data: bytes, filename: str, limit: int) -> tuple[bytes, str]:
+    """The file as it can be attached: gzipped when too big for Discord (JSON shrinks several times),
+    refused in plain words when even that is too big."""
+    if len(data) <= limit:
+        return data, filename
+    packed = gzip.compress(data)
+    if len(packed) > limit:
+        raise UserError(
+            f"The export is {len(packed) / 1e6:.1f} MB even compressed, more than Discord lets me "
+            f"attach here ({limit / 1e6:.0f} MB)."
+        )
+    return packed, filename + ".gz"
 
 
 def describe_report(report: CatchUpReport) -> str:
@@ -299,10 +330,12 @@ class CommentsCog(commands.Cog):
         exported = await self.service.export_file(guild_id, article, fmt)
         if exported is None:
             raise UserError(f"There is no article #{article} in this server.")
+        limit = interaction.guild.filesize_limit if interaction.guild else DEFAULT_FILE_LIMIT
+        data, filename = fit_attachment(exported.data, exported.filename, limit)
         noun = "comment" if exported.comments == 1 else "comments"
         await interaction.followup.send(
             clip(f"{exported.comments} {noun} on “{safe(exported.title)}”.", 2000),
-            file=discord.File(io.BytesIO(exported.data), filename=exported.filename),
+            file=discord.File(io.BytesIO(data), filename=filename),
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -18,6 +19,8 @@ from bot.app import ParleyBot
 from bot.comments import CommentService
 from bot.services import Services, open_services
 from bot.settings import Settings
+from cogs.comments import fit_attachment
+from cogs.common import UserError
 from tests.simcord_helpers import assert_nothing_can_ping, make_settings, running_bot
 from tests.test_comments import add_article
 
@@ -377,3 +380,12 @@ async def test_forum_posts_archived_and_deleted_threads(tmp_path: Path) -> None:
             "Read 1 thread: 0 comments, 0 new or changed, 0 found deleted. "
             "1 could not be opened (deleted, or I cannot see them)."
         )
+
+
+def test_big_exports_are_gzipped_or_refused() -> None:
+    body = json.dumps([{"content": "the same words again and again"}] * 200).encode()
+    assert fit_attachment(body, "a.json", len(body)) == (body, "a.json")
+    packed, name = fit_attachment(body, "a.json", len(body) - 1)
+    assert name == "a.json.gz" and gzip.decompress(packed) == body
+    with pytest.raises(UserError, match="even compressed"):
+        fit_attachment(body, "a.json", 10)

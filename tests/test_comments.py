@@ -20,11 +20,12 @@ from bot.comments import (
     CommentServiceClosed,
     HistoryPage,
     HistorySource,
+    HistoryUnavailable,
     IncomingMessage,
 )
 from bot.store.articles import ArticleRepo, NewArticle
 from bot.store.db import Database
-from bot.store.threads import ThreadRepo
+from bot.store.threads import ThreadRecord, ThreadRepo
 
 REPO = Path(__file__).resolve().parents[1]
 GUILD = 111
@@ -576,3 +577,31 @@ async def test_guilds_are_isolated(db: Database) -> None:
     assert [p.article_id for p in picks] == [theirs]
     assert [p.article_id for p in await svc.discussed_articles(GUILD, "bridge")] == [mine]
     assert await svc.discussed_articles(GUILD, "no such title") == []
+
+
+@pytest.mark.asyncio
+async def test_catch_up_runs_threads_side_by_side_and_counts_unreadable_ones(db: Database) -> None:
+    for n in range(5):
+        await add_article(db, title=f"Story {n}", thread_id=THREAD + 1000 * n)
+    svc = CommentService(db)
+    running = 0
+    most = 0
+
+    async def opener(record: ThreadRecord) -> HistorySource:
+        async def pages(after: int | None) -> AsyncIterator[HistoryPage]:
+            nonlocal running, most
+            if record.id == THREAD + 4000:
+                raise HistoryUnavailable("403 Missing Access")
+            running += 1
+            most = max(most, running)
+            await asyncio.sleep(0.01)  # a history request on the wire
+            running -= 1
+            yield HistoryPage((msg(record.id + 1, thread=record.id),), record.id + 1)
+
+        return pages
+
+    report = await svc.catch_up(await ThreadRepo(db).list_all(), opener, concurrency=3)
+    assert (report.threads, report.unreachable, report.failed, report.read) == (4, 1, 0, 4)
+    assert most == 3
+    assert all(svc.is_synced(THREAD + 1000 * n) for n in range(4))
+    assert not svc.is_synced(THREAD + 4000)
