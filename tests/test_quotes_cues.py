@@ -161,3 +161,27 @@ def test_inverted_speaker_with_a_trailing_prepositional_phrase() -> None:
 def test_cue_text_is_reported() -> None:
     assert only('Ines Dalca told reporters: "We are ready."').cue == "told reporters"
     assert only('"We are ready," Ines Dalca said.').cue == "said"
+
+
+def test_participle_clause_between_subject_and_verb_is_skipped() -> None:
+    text = 'Envoy Lars Ek, addressing reporters in Vaduz before leaving for Oslo, said "progress was made."'
+    assert only(text).speaker == "Lars Ek"
+
+
+def test_relative_clause_speaker_is_the_antecedent() -> None:
+    text = 'One letter came from Pastor Ruth Amsel, who wrote that the accused was "kind and honest."'
+    assert only(text).speaker == "Ruth Amsel"
+
+
+def test_a_country_s_government_is_one_organisation() -> None:
+    q = only('Norland\'s government said the talks had been "constructive."')
+    assert q.speaker == "Norland's government"
+    assert q.named
+
+
+def test_modifiers_between_a_word_and_the_name_stay_in_the_subject() -> None:
+    text = (
+        "Liberal presidential hopeful Ana Ruiz wants to scrap the scheme, describing it as "
+        "“a costly mess.”"
+    )
+    assert only(text).speaker == "Ana Ruiz"

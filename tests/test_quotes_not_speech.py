@@ -61,3 +61,14 @@ def test_one_or_two_capitalised_words_are_a_name_even_with_a_full_stop() -> None
 def test_dash_after_a_quote_is_attribution_only_when_a_name_ends_the_sentence() -> None:
     text = 'Crowds watched "the longest night" -- the Portan Summer Festival finale -- on Friday.'
     assert extract_quotes(text).quotes == ()
+
+
+def test_the_quoted_word_pattern_is_not_speech() -> None:
+    text = 'She said she had been called the "f" word by strangers.'
+    assert extract_quotes(text).quotes == ()
+
+
+def test_capitalised_title_with_a_full_stop_needs_a_cue_right_before_it() -> None:
+    text = "Friends say she cannot approve the release of her novel “The Quiet Harbour.”"
+    assert extract_quotes(text).quotes == ()
+    assert extract_quotes("He said: “Stop Now.”").quotes

@@ -18,6 +18,7 @@ from bot.quotes.mentions import (
     Mention,
     analyse,
     comma_chunks,
+    is_name_token,
     phrase_after,
     phrase_before,
 )
@@ -69,6 +70,8 @@ def _is_speech_verb(items: Sequence[Item], i: int) -> bool:
         return False
     if it.is_cap and i > 0 and items[i - 1].kind == WORD:
         return False  # `Call`, `Post` inside a name are not verbs
+    if i > 0 and items[i - 1].low in ("the", "a", "an"):
+        return False  # `the accused`
     if it.low in _NOUNABLE:
         # `writing in a blog post "..."`, `the local term "..."`: after a determiner it is the noun.
         for back in (1, 2):
@@ -119,6 +122,8 @@ def subject_before(items: Sequence[Item], lo: int, end: int) -> tuple[Mention | 
         first = items[cs]
         if ce - cs == 1 and first.text.isdigit():
             continue  # an age: `Dalca, 54, said`
+        if first.kind == WORD and not first.is_cap and first.low.endswith("ing"):
+            continue  # `Kerry, addressing reporters in Geneva, said`
         if first.kind == WORD and first.low in _ADVERBIAL and found:
             break
         phrase = phrase_before(items, ce - 1, cs)
@@ -133,7 +138,8 @@ def subject_before(items: Sequence[Item], lo: int, end: int) -> tuple[Mention | 
         found.append((m, whole))
         if _valid_name(m) and whole:
             break
-    names = [m for m, _ in found if _valid_name(m)]
+    # A name read whole beats one found at the end of a clause (`..., before leaving for London,`).
+    names = [m for m, whole in found if _valid_name(m) and whole] or [m for m, _ in found if _valid_name(m)]
     appos = [m for m, _ in found if m.kind == COMMON]
     if names:
         role = appos[0].text if appos else ""
@@ -272,6 +278,19 @@ def _subject_of_verb(items: Sequence[Item], v: int, k: int, lo: int) -> Attribut
         if _valid_name(m) and j < k and all(it.kind == PUNCT for it in items[j:k]):
             return Attribution(m, verb.text, "left", role=role)
     before = _skip_adverbs_back(items, v - 1, lo)
+    if before > lo and items[before].low in ("who", "which"):
+        # `..., Bishop Jack Moyer, who wrote that ...`: the relative pronoun's antecedent speaks.
+        end = before - 1 if items[before - 1].text == "," else before
+        run = end
+        while run > lo and (is_name_token(items[run - 1]) or items[run - 1].low in TITLES):
+            run -= 1
+        if run < end:
+            m = analyse(items[run:end])
+            if _valid_name(m):
+                return Attribution(m, cue, "left")
+        m, role = subject_before(items, lo, end)
+        if m is not None:
+            return Attribution(m, cue, "left", role=role)
     if before > lo and items[before].low == "to" and not participle_of(verb):
         # `prompted the club's president, Jean Dupont, to tell reporters: "..."`
         m, role = subject_before(items, lo, before)

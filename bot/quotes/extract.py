@@ -341,11 +341,23 @@ class _Reader:
                 j -= 1
             if items[j].low == "as" and j > 0 and items[j - 1].low in NAMING_VERBS | {"known"}:
                 return True  # `known as a "least weasel"`
-        title = _is_title_case(q.text) and (not _TERMINAL.search(q.text) or _word_count(q.text) <= 2)
+        nxt = items[k + 1] if k + 1 < len(items) else None
+        if nxt is not None and nxt.low in ("word", "words", "term", "phrase", "label", "slogan"):
+            return True  # `the "b" word`
+        title = _is_title_case(q.text) and (
+            not _TERMINAL.search(q.text) or _word_count(q.text) <= 2 or q.text.rstrip()[-1:] == "."
+        )
         if title:
+            # Only a cue right next to it makes capitalised words speech (`said: "Stop Now."`).
             tight = att is not None and (
                 (att.side == "right" and k == 0)
-                or (att.side == "left" and prev is not None and prev.kind == PUNCT and prev.text in ",:")
+                or (
+                    att.side == "left"
+                    and prev is not None
+                    and prev.kind == PUNCT
+                    and prev.text in ",:"
+                    and any(it.low in SPEECH_VERBS for it in items[max(0, k - 4) : k])
+                )
             )
             if not tight:
                 return True

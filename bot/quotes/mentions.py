@@ -170,8 +170,8 @@ def _name_suffix(words: list[str]) -> int:
         w = words[i - 1]
         low = w.lower()
         if w[:1].isupper() or ("-" in w and w.split("-")[-1][:1].isupper()):
-            if _title_like(w) and i < len(words):
-                break
+            if (_title_like(w) or low in ROLE_NOUNS) and i < len(words):
+                break  # `Envoy Lars Ek`, `Coach Bram Velde`
             if _title_like(w) and i == len(words) and low.rstrip(".") in {"qc", "kc", "sc", "jr", "sr"}:
                 i -= 1
                 continue
@@ -212,7 +212,9 @@ def analyse(items: Sequence[Item]) -> Mention | None:
         toks = toks[1:]
         start = words[0].start
         text = " ".join(w.text for w in words)
-    if all(w.is_cap for w in words) and not any(_title_like(t) for t in toks):
+    if all(w.is_cap for w in words) and not any(
+        _title_like(t) or t.lower() in ROLE_NOUNS for t in toks[:-1]
+    ) and not _title_like(toks[-1]):
         # The common case, a bare capitalised name (`Ishiba`, `Elena Marsh`, `Microsoft`).
         owner = [k for k, t in enumerate(toks[:-1]) if _POSSESSIVE.search(t)]
         role = ""
@@ -267,6 +269,10 @@ def analyse(items: Sequence[Item]) -> Mention | None:
     for i, w in enumerate(head):
         if _POSSESSIVE.search(w) and w[:1].isupper() and i + 1 < len(head) and not head[i + 1][:1].isupper():
             noun = head[-1].lower()
+            if noun in ORG_WORDS or noun in ("officials", "authorities", "leaders", "forces"):
+                # `Pakistan's government`: the body is named by the whole phrase.
+                name = tuple(w for w in head if w.lower() not in ("the", "a", "an"))
+                return Mention(text, start, end, NAME, name=name, org=True, gender="n")
             if noun not in ROLE_NOUNS and noun not in TITLES:
                 j = i
                 while j > 0 and head[j - 1][:1].isupper() and not _title_like(head[j - 1]):
@@ -408,6 +414,7 @@ def phrase_after(items: Sequence[Item], i: int, hi: int) -> list[Item]:
             and low not in ROLE_NOUNS
             and low not in TITLES
             and not _POSSESSIVE.search(out[-1].text)
+            and not _modifiers_then_name(items, k, hi)
         ):
             break  # `Harry Kane won the award`: a lower-case word after a name is its verb
         after_det = bool(out) and out[-1].low in _DETERMINERS
@@ -424,6 +431,22 @@ def phrase_after(items: Sequence[Item], i: int, hi: int) -> list[Item]:
     while out and (out[-1].low in _NP_PREPS or out[-1].low in ("and", "&")):
         out.pop()
     return out
+
+
+def _modifiers_then_name(items: Sequence[Item], k: int, hi: int) -> bool:
+    """`Republican presidential front-runner Jeb Bush`: lower-case modifiers between a word and a name."""
+    for t in range(k, min(hi, k + 3)):
+        it = items[t]
+        if it.kind != WORD:
+            return False
+        if it.is_cap:
+            return t > k
+        low = it.low
+        if low in _STOP or low in _DETERMINERS or low in SPEECH_VERBS or _verbish(it):
+            return False
+        if low.endswith("s") and low not in ROLE_NOUNS:
+            return False  # `Smith leads Jones`
+    return False
 
 
 def comma_chunks(items: Sequence[Item], lo: int, hi: int) -> list[tuple[int, int]]:
