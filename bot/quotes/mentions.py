@@ -271,14 +271,14 @@ def analyse(items: Sequence[Item]) -> Mention | None:
             noun = head[-1].lower()
             if noun in ORG_WORDS or noun in ("officials", "authorities", "leaders", "forces"):
                 # `Pakistan's government`: the body is named by the whole phrase.
-                name = tuple(w for w in head if w.lower() not in ("the", "a", "an"))
-                return Mention(text, start, end, NAME, name=name, org=True, gender="n")
+                body = tuple(x for x in head if x.lower() not in ("the", "a", "an"))
+                return Mention(text, start, end, NAME, name=body, org=True, gender="n")
             if noun not in ROLE_NOUNS and noun not in TITLES:
                 j = i
                 while j > 0 and head[j - 1][:1].isupper() and not _title_like(head[j - 1]):
                     j -= 1
-                owner = tuple(strip_possessive(x) for x in head[j : i + 1])
-                return Mention(text, start, end, NAME, name=owner, org=looks_org(owner))
+                owner_name = tuple(strip_possessive(x) for x in head[j : i + 1])
+                return Mention(text, start, end, NAME, name=owner_name, org=looks_org(owner_name))
     # A role with the name in its complement: `Governor of Washington Chris Gregoire`.
     if rest and rest[0] == "of" and head and all(_title_like(w) or _nationality(w) for w in head):
         k2 = _name_suffix(rest)
