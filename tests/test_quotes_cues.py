@@ -185,3 +185,13 @@ def test_modifiers_between_a_word_and_the_name_stay_in_the_subject() -> None:
         "“a costly mess.”"
     )
     assert only(text).speaker == "Ana Ruiz"
+
+
+def test_relation_then_name_after_the_quote() -> None:
+    text = '"A town woke up," Ilker\'s father, Mert Ilker, told a radio station.'
+    assert only(text).speaker == "Mert Ilker"
+
+
+def test_any_description_right_after_the_quote_speaks() -> None:
+    assert only('"We are thrilled," the museum told reporters.').speaker == "the museum"
+    assert only('"I am getting used to it," the 16-year-old says.').speaker == "the 16-year-old"

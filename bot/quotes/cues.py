@@ -25,6 +25,10 @@ from bot.quotes.mentions import (
 from bot.quotes.tokens import PUNCT, QUOTE, WORD, Item
 
 _CONJUNCTIONS = words("and but yet so")
+_NOT_IN_SUBJECT = words(
+    """that which who whom what where when why how if than because while although though is was
+    were are be been has have had do does did not to into about over after before during since
+    until it he she they we i you him them us me there""")
 _NOUNABLE = SPEECH_NOUNS | words(
     """term terms call calls note notes claim claims answer reply response warning promise question
     quote word remark comment charge plea vow boast complaint joke read""")
@@ -234,7 +238,9 @@ def _opens_segment(items: Sequence[Item], i: int, m: Mention) -> bool:
     for it in items[i:]:
         if it.start >= m.start:
             return True
-        if it.kind != WORD or it.low not in ("the", "a", "an", "as", "and", "but"):
+        if it.kind == PUNCT and it.text == ",":
+            continue  # `"...," Aslan's father, Mehmet Aslan, told CNN`
+        if it.kind != WORD or it.low in _NOT_IN_SUBJECT or it.low in SPEECH_VERBS:
             return False
     return False
 

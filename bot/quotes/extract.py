@@ -442,7 +442,7 @@ class _Reader:
                 if att.needs_subject:
                     ent = info.subject if _can_speak(info.subject) else None
                     mention = None
-                elif att.mention is not None and not att.mention.can_speak:
+                elif att.mention is not None and att.side == "left" and not att.mention.can_speak:
                     # `but months of pressure later described him as "..."`: the clause subject.
                     ent = info.subject if _can_speak(info.subject) else None
                 elif att.mention is not None:
