@@ -7,47 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.store.feeds import iso
 from tests.e2e.harness import (
     DEMO_ARTICLES,
-    NewsSite,
-    Stack,
+    DEMO_TITLES,
+    add_feed,
     e2e_stack,
     eventually,
-    execute,
     news_site,
+    poll_on_restart,
     query,
     scalar,
 )
-
-TITLES = {
-    "harbour-bridge": "Lindmoor council approves new harbour bridge after heated debate",
-    "library-robots": "Robots help sort a million books at Eastvale library",
-    "river-festival": "River festival draws record crowd despite the rain",
-}
-
-
-async def poll_on_restart(s: Stack) -> str | None:
-    """Stop the bot, let the poll interval pass, start it again: its schedule polls due feeds as
-    soon as it is ready. Returns the feed's last poll time from before.
-
-    The interval passing is written into the bot's database (`feeds.next_poll_at`, where the
-    schedule keeps due times) because the bot's clock cannot be moved from outside its process and
-    the shortest interval is a minute.
-    """
-    assert await s.bot.stop() == 0
-    before = await scalar(s.db_path, "SELECT last_polled_at FROM feeds")
-    due = iso(datetime.now(UTC) - timedelta(seconds=1))
-    assert await execute(s.db_path, "UPDATE feeds SET next_poll_at = ?", (due,)) == 1
-    await s.bot.start()
-    await s.bot.wait_ready()
-    return str(before) if before is not None else None
-
-
-async def add_feed(s: Stack, site: NewsSite) -> str:
-    reply = await s.command("feed add", {"url": site.feed_url, "channel": s.world.news_id})
-    assert reply.ephemeral and reply.text.startswith("Following feed #1"), reply.text
-    return reply.text
 
 
 @pytest.mark.asyncio
@@ -59,7 +29,7 @@ async def test_three_new_feed_entries_become_three_posts_and_threads_and_no_more
         assert s.bot_posts(s.world.news_id) == []  # what the feed held when added is only marked seen
 
         for n, name in enumerate(DEMO_ARTICLES):
-            site.publish(TITLES[name], site.article_url(name), now + timedelta(minutes=n))
+            site.publish(DEMO_TITLES[name], site.article_url(name), now + timedelta(minutes=n))
         await poll_on_restart(s)
 
         await s.fake.wait_for(lambda: len(s.bot_posts(s.world.news_id)) == 3, within=60)
@@ -70,7 +40,9 @@ async def test_three_new_feed_entries_become_three_posts_and_threads_and_no_more
 
         await eventually(all_sent, within=30, what="three outbox rows sent")
         posts = s.bot_posts(s.world.news_id)
-        assert [p["embeds"][0]["title"] for p in posts] == [TITLES[n] for n in DEMO_ARTICLES]  # oldest first
+        assert [p["embeds"][0]["title"] for p in posts] == [
+            DEMO_TITLES[n] for n in DEMO_ARTICLES
+        ]  # oldest first
         threads = await query(s.db_path, "SELECT id, starter_message_id FROM threads ORDER BY id")
         assert [(int(p["id"]), int(p["id"])) for p in posts] == [(t[0], t[1]) for t in threads]
         assert all(str(t[0]) in s.fake.state.channels for t in threads)
@@ -100,7 +72,7 @@ async def test_backfill_after_feed_add_posts_the_recent_entries(tmp_path: Path) 
     async with news_site() as site, e2e_stack(tmp_path) as s:
         now = datetime.now(UTC)
         for n, name in enumerate(DEMO_ARTICLES):
-            site.publish(TITLES[name], site.article_url(name), now - timedelta(hours=3 - n))
+            site.publish(DEMO_TITLES[name], site.article_url(name), now - timedelta(hours=3 - n))
         await add_feed(s, site)  # its reply says: "use /feed backfill to post some recent ones"
         reply = await s.command("feed backfill", {"feed": 1, "count": 2})
         assert reply.text.startswith("2 articles queued for posting"), reply.text
