@@ -170,3 +170,37 @@ def test_possessive_owner_is_a_role_not_part_of_the_name() -> None:
 def test_contraction_is_not_a_name() -> None:
     text = 'Ivo Brandt laughed. He\'s been coaching for years. "I love it," he said.'
     assert speakers_of(text) == ["Ivo Brandt"]
+
+
+def test_title_opening_a_sentence_starts_the_name() -> None:
+    text = 'Secretary of Trade Nia Obi spoke on Monday. "We will sign," she said.'
+    assert speakers_of(text) == ["Nia Obi"]
+
+
+def test_time_phrase_before_the_subject() -> None:
+    text = (
+        "Rosa Imre fled the war in 2012. These days, Rosa Imre is busy with her shop. "
+        '"I make my own way," she says.'
+    )
+    assert speakers_of(text) == ["Rosa Imre"]
+
+
+def test_someone_already_quoted_beats_a_passing_mention() -> None:
+    text = (
+        '"We played well," said Dario Fenn. The match turned when Luca Brenner scored late, '
+        'followed by a goal from Fenn. "It was a night to remember," he said.'
+    )
+    assert speakers_of(text) == ["Dario Fenn", "Dario Fenn"]
+
+
+def test_they_needs_a_plural_or_a_body() -> None:
+    text = (
+        "The owner of the boat was never found. "
+        '"The hull is older than we thought," the researchers said. "It may be Roman," they said.'
+    )
+    assert speakers_of(text) == ["the researchers", "the researchers"]
+
+
+def test_participle_opening_a_sentence_is_no_name() -> None:
+    text = 'Raised in Turin, Enzo Carli joined the club at nine. "It was my home," he says.'
+    assert speakers_of(text) == ["Enzo Carli"]

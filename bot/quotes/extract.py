@@ -18,10 +18,12 @@ from bot.quotes.lexicon import (
     NAMING_VERBS,
     SPEECH_NOUNS,
     SPEECH_VERBS,
+    TITLES,
     WEEKDAYS_MONTHS,
     words,
 )
 from bot.quotes.mentions import (
+    COMMON,
     NAME,
     PRONOUN,
     Mention,
@@ -57,6 +59,10 @@ _LOOKBACK = 3
 _PRONOUN_GENDER = {"he": "m", "his": "m", "him": "m", "himself": "m", "she": "f", "her": "f", "herself": "f"}
 _POSSESSIVE_END = re.compile(r"['’]s?$")
 _NAME_JOINERS = words("of de al bin van von la le da du del &")
+_TIME_NOUNS = words(
+    "days weeks months years times day week month year time moment point night morning evening afternoon"
+)
+_DET_START = words("the a an one some two three several many most this that these those his her its their")
 _CLAUSE_OPENERS = words(
     """in on at after before during while when since despite following according with without for
     from by to under over through although though because if yesterday today last this asked
@@ -143,6 +149,8 @@ class _Reader:
         # A lone capitalised word opening a sentence (`Others`, `Items`) is a name only if the
         # article also capitalises it mid-sentence.
         nxt = sent.items[i + 1] if i + 1 < len(sent.items) else None
+        if low.rstrip(".") in TITLES:
+            return True  # `Secretary of State John Kerry stressed ...`
         return (nxt is not None and is_name_token(nxt)) or low in self._mid_caps()
 
     def _mid_caps(self) -> set[str]:
@@ -179,8 +187,13 @@ class _Reader:
                     continue
                 # Extend back over titles/roles glued to the name (`Prime Minister`, `coach`).
                 b = i
-                while b > 0 and items[b - 1].kind == WORD and self._role_word(items[b - 1]):
-                    b -= 1
+                while b > 0 and items[b - 1].kind == WORD:
+                    if self._role_word(items[b - 1]):
+                        b -= 1
+                    elif b > 1 and items[b - 1].low == "of" and items[b - 2].low in TITLES:
+                        b -= 2  # `Governor of Washington Chris Gregoire`
+                    else:
+                        break
                 cut = i
                 while cut < len(items):
                     w = items[cut]
@@ -234,9 +247,13 @@ class _Reader:
             i += 1
         if i < len(items) and items[i].kind == QUOTE:
             return None
-        if i < len(items) and items[i].kind == WORD and (
-            items[i].low in _CLAUSE_OPENERS or items[i].low.endswith("ing")
-        ):
+        first = items[i] if i < len(items) else None
+        opener = first is not None and first.kind == WORD and (
+            first.low in _CLAUSE_OPENERS
+            or (first.low.endswith(("ing", "ed")) and first.low not in _DET_START)
+        )
+        if opener:
+            # `After the match, X ...`, `Raised in Turin, X ...`: the subject follows the comma.
             comma = next(
                 (k for k in range(i, min(len(items), i + 25)) if items[k].text == ","),
                 None,
@@ -245,7 +262,18 @@ class _Reader:
                 return None
             i = comma + 1
         phrase = phrase_after(items, i, len(items))
-        return analyse(phrase) if phrase else None
+        m = analyse(phrase) if phrase else None
+        j = i + len(phrase)
+        time_first = m is not None and m.kind == COMMON and m.head in _TIME_NOUNS
+        if time_first and j < len(items) and items[j].text == ",":
+            # `These days, Fatiya is busy`: a time phrase before the subject.
+            phrase = phrase_after(items, j + 1, len(items))
+            m = analyse(phrase) if phrase else None
+        if m is not None and m.kind == NAME and len(m.name) == 1 and phrase[0].start == m.start:
+            k = next((k for k, it in enumerate(items) if it.start == m.start), -1)
+            if k == 0 and not self._name_start(self.sentences[si], 0):
+                return None  # `Victory in the final was ...`: a common word opening the sentence
+        return m
 
     def resolve(self, m: Mention | None, si: int, pos: int) -> Entity | None:
         if m is None:
@@ -258,10 +286,12 @@ class _Reader:
     def _agrees(ent: Entity, gender: str) -> bool:
         if gender in ("m", "f"):
             return ent.kind == PERSON and ent.gender in ("", gender)
+        if not _can_speak(ent):
+            return False
         if gender == "n":
             return ent.kind in (ORGANISATION, UNNAMED)
         if gender == "p":
-            return ent.kind in (ORGANISATION, UNNAMED) or ent.gender == "p"
+            return ent.kind == ORGANISATION or ent.gender == "p"
         return True
 
     def resolve_pronoun(self, m: Mention, si: int, pos: int) -> Entity | None:
@@ -296,13 +326,21 @@ class _Reader:
                     if e.gender or e.titled or e.eid in self.spoke or (e is subject and e.kind == PERSON)
                 ]
             if agreeing:
-                exact = [e for e in agreeing if person and e.gender == gender]
-                return (exact or agreeing)[0]
+                subject = self.info[si - depth].subject if 0 < depth <= si else None
+                return min(agreeing, key=lambda e: self._rank(e, depth, subject, gender))
         for level in levels[1:]:
             agreeing = [e for e in level if self._agrees(e, gender)]
             if agreeing:
                 return agreeing[0]
         return None
+
+    def _rank(self, e: Entity, depth: int, subject: Entity | None, gender: str) -> int:
+        """In earlier sentences the subject, then someone already quoted, beat a passing mention."""
+        if depth > 0 and e is subject:
+            return 0
+        if depth > 0 and e.eid in self.spoke:
+            return 1
+        return 2 if gender in ("m", "f") and e.gender == gender else 3
 
     def note_gender(self, si: int, subject: Mention, ent: Entity) -> None:
         """`Fatiya ... Now she runs her own business`: the first he/she after a name tells its gender."""
