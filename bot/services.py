@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from bot.comments import CommentService
 from bot.news.feeds import FeedPoller
 from bot.news.fetch import Fetcher
 from bot.pipeline import Pipeline
@@ -40,6 +41,7 @@ class Services:
     scheduler: FeedScheduler
     quotes: QuoteRepo
     asker: QuoteAsker
+    comments: CommentService
 
 
 def build_summarizer(settings: Settings) -> Summarizer:
@@ -74,20 +76,27 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             scheduler = FeedScheduler(
                 feeds, poller, pipeline, outbox, settings.feeds, fetcher=fetcher, summarizer=summarizer
             )
-            yield Services(
+            threads = ThreadRepo(db)
+            comments = CommentService(db, threads=threads, articles=articles)
+            services = Services(
                 settings=settings,
                 db=db,
                 fetcher=fetcher,
                 summarizer=summarizer,
                 pipeline=pipeline,
                 articles=articles,
-                threads=ThreadRepo(db),
+                threads=threads,
                 feeds=feeds,
                 poller=poller,
                 outbox=outbox,
                 scheduler=scheduler,
                 quotes=QuoteRepo(db),
                 asker=QuoteAsker(db, settings.quotes),
+                comments=comments,
             )
+            try:
+                yield services
+            finally:
+                await comments.close()  # commit queued comments before the database closes
     finally:
         await db.close()

@@ -149,11 +149,10 @@ class CommentsCog(commands.Cog):
         name="comments", description="Article comment threads", guild_only=True
     )
 
-    def __init__(self, bot: ParleyBot, service: CommentService, *, owns_service: bool) -> None:
+    def __init__(self, bot: ParleyBot, service: CommentService) -> None:
         self.bot = bot
         self.services = bot.services
         self.service = service
-        self.owns_service = owns_service
         # Without the intent, message text is empty in events: capture only through the menu.
         self.capture = bot.intents.message_content
         self.add_menu = app_commands.ContextMenu(name="Add to discussion", callback=self.add_to_discussion)
@@ -175,10 +174,7 @@ class CommentsCog(commands.Cog):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if self.owns_service:
-            await self.service.close()
-        else:
-            await self.service.flush()
+        await self.service.flush()  # the service itself is closed with the other services
 
     def _bot_id(self) -> int | None:
         return self.bot.user.id if self.bot.user else None
@@ -397,15 +393,6 @@ def forget_text(comments: int, tombstoned: int, quotes: int) -> str:
     return text + " Your messages on Discord itself are untouched; delete them there if you wish."
 
 
-def _service_of(services: Any) -> tuple[CommentService, bool]:
-    """The shared comment service when the services carry one, else one owned by this cog."""
-    shared = getattr(services, "comments", None)
-    if isinstance(shared, CommentService):
-        return shared, False
-    return CommentService(services.db, threads=services.threads, articles=services.articles), True
-
-
 async def setup(bot: ParleyBot) -> None:
-    service, owned = _service_of(bot.services)
-    await bot.add_cog(CommentsCog(bot, service, owns_service=owned))
+    await bot.add_cog(CommentsCog(bot, bot.services.comments))
 

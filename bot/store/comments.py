@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.store.db import Database
+from bot.store.threads import advance_cursor
 
 # SQLite accepts far more, but short IN lists keep each statement's plan cheap.
 _IN_CHUNK = 500
@@ -240,13 +241,7 @@ class CommentStore:
             return {int(r[0]) for r in await cur.fetchall()}
 
     async def advance_cursor(self, conn: aiosqlite.Connection, thread_id: int, message_id: int) -> None:
-        """Same forward-only rule as `ThreadRepo.advance_last_message`, but inside the caller's
-        transaction, so the cursor commits together with the messages it vouches for."""
-        await conn.execute(
-            "UPDATE threads SET last_message_id = ? "
-            "WHERE id = ? AND (last_message_id IS NULL OR last_message_id < ?)",
-            (message_id, thread_id, message_id),
-        )
+        await advance_cursor(conn, thread_id, message_id)
 
     async def author_comment_ids(
         self, conn: aiosqlite.Connection, guild_id: int, author_id: int

@@ -89,9 +89,15 @@ class ThreadRepo:
         )
 
     async def advance_last_message(self, thread_id: int, message_id: int) -> None:
-        """Move the sync cursor forward only: a late event for an old message never rewinds it."""
-        await self._db.execute(
-            "UPDATE threads SET last_message_id = ? "
-            "WHERE id = ? AND (last_message_id IS NULL OR last_message_id < ?)",
-            (message_id, thread_id, message_id),
-        )
+        async with self._db.transaction() as conn:
+            await advance_cursor(conn, thread_id, message_id)
+
+
+async def advance_cursor(conn: aiosqlite.Connection, thread_id: int, message_id: int) -> None:
+    """Move a thread's sync cursor forward only (a late event for an old message never rewinds it),
+    inside the caller's transaction so it commits with the messages it vouches for."""
+    await conn.execute(
+        "UPDATE threads SET last_message_id = ? "
+        "WHERE id = ? AND (last_message_id IS NULL OR last_message_id < ?)",
+        (message_id, thread_id, message_id),
+    )
