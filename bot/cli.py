@@ -348,6 +348,17 @@ async def cmd_sync_commands(settings: Settings, args: argparse.Namespace) -> int
     return EXIT_OK
 
 
+async def cmd_comments_export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services import open_services
+
+    async with open_services(settings) as services:
+        export = await services.comments.export_file(args.guild, args.article, args.format)
+    if export is None:
+        raise CLIError(f"there is no article {args.article} in guild {args.guild}")
+    sys.stdout.write(export.data.decode("utf-8"))
+    return EXIT_OK
+
+
 async def cmd_db_info(settings: Settings, args: argparse.Namespace) -> int:
     from bot.store.db import Database
 
@@ -420,6 +431,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--guild", dest="guild_id", type=int, help="sync to one guild (instant) instead of globally"
     )
     p.set_defaults(func=cmd_sync_commands)
+
+    p = sub.add_parser("comments", help="an article's comment section")
+    csub = p.add_subparsers(dest="comments_command", required=True, parser_class=_Parser)
+    c = csub.add_parser("export", help="print the article's comment tree as JSON (or JSON lines)")
+    c.add_argument("article", type=int, help="article id (as printed by ingest)")
+    c.add_argument("--format", choices=("json", "jsonl"), default="json")
+    c.set_defaults(func=cmd_comments_export)
 
     p = sub.add_parser("db", help="database information")
     dsub = p.add_subparsers(dest="db_command", required=True, parser_class=_Parser)

@@ -159,3 +159,36 @@ async def test_demo_runs_offline_and_prints_posts_quotes_and_answers() -> None:
     assert "Tomas Verhoeven" in run.out
     assert "Questions" in run.out
     assert "I don't know" not in run.out.split("Questions", 1)[1].split("\n")[2]
+
+
+@pytest.mark.asyncio
+async def test_comments_export_prints_the_tree(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from bot.comments import CommentService, IncomingMessage
+    from bot.store.articles import ArticleRepo, NewArticle
+    from bot.store.db import Database
+    from bot.store.threads import ThreadRepo
+
+    path = tmp_path / "c.db"
+    async with Database.connect(path) as db:
+        article_id = await ArticleRepo(db).insert(
+            NewArticle(guild_id=0, title="Bridge vote", text="t", content_hash="h"), ("t",), "extractive"
+        )
+        threads = ThreadRepo(db)
+        await threads.add(guild_id=0, thread_id=500, article_id=article_id, channel_id=1,
+                          starter_message_id=499)
+        service = CommentService(db, threads=threads)
+        when = datetime(2026, 11, 1, tzinfo=UTC)
+        await service.store(IncomingMessage(501, 0, 500, 7, "ana", "Great news", (), when))
+        await service.store(IncomingMessage(502, 0, 500, 8, "bo", "I disagree", (), when, parent_id=501))
+        await service.close()
+    run = await parley("--db", str(path), "comments", "export", str(article_id))
+    assert run.code == 0, run.err
+    tree = json.loads(run.out)
+    assert tree["article"]["title"] == "Bridge vote"
+    [root] = tree["comments"]
+    assert root["content"] == "Great news"
+    assert [reply["content"] for reply in root["replies"]] == ["I disagree"]
+    missing = await parley("--db", str(path), "comments", "export", "999")
+    assert missing.code == 1 and "no article 999" in missing.err
