@@ -1,5 +1,6 @@
 """The pieces of an end-to-end run: the bot as a real process, members acting through fakecord, and
-read-only looks into the bot's SQLite file.
+looks into the bot's SQLite file (changed only while the bot is stopped, or before its first start
+to register article threads through the project's own repositories).
 
 The bot is started exactly as an operator starts it (`python -m bot.cli run`, settings from the
 environment) and is observed only from outside: its log lines, the requests and frames fakecord
