@@ -81,24 +81,31 @@ async def test_sigkill_during_a_burst_of_messages_loses_and_duplicates_nothing(t
         assert check.exact, check.line()
 
 
+@pytest.mark.parametrize("lost", ["post", "thread"])
 @pytest.mark.asyncio
-async def test_crash_between_sending_a_post_and_recording_it_posts_once(tmp_path: Path) -> None:
+async def test_crash_between_sending_a_post_and_recording_it_posts_once(tmp_path: Path, lost: str) -> None:
+    """Discord carries out a request of the scheduled post (the post itself, or opening its thread)
+    but the answer never reaches the bot, which is killed before it records anything more."""
     # Discord's memory of the post's nonce has run out: only the bot's own records can prevent a
     # second post.
     config = FakecordConfig(interaction_deadline_s=15.0, nonce_window_s=0.0)
     async with news_site() as site, e2e_stack(tmp_path, config) as s:
         news = s.world.news_id
-        route = f"/channels/{news}/messages"
+        send = f"/channels/{news}/messages"
+        open_thread = f"/channels/{news}/messages/*/threads"
         await add_feed(s, site)
         site.publish(DEMO_TITLES["library-robots"], site.article_url("library-robots"), datetime.now(UTC))
-        # Discord stores the post, but its answer is lost (the bot waits out a long rate limit) ...
+        # The answer is lost: a long rate limit keeps the bot waiting to retry ...
+        route = send if lost == "post" else open_thread
         s.fake.fail_next("POST", route, status=429, retry_after=120.0, after_processing=True)
         await poll_on_restart(s)
-        await s.fake.wait_for(lambda: len(s.bot_posts(news)) == 1, within=60)
-        # ... and the bot dies before it has recorded anything about the post.
+        await s.fake.wait_for(lambda: s.fake.requests_to("POST", route), within=60)
+        # ... and is killed while it waits.
         await s.bot.kill()
+        [post] = s.bot_posts(news)
+        recorded = None if lost == "post" else int(post["id"])
         assert await query(s.db_path, "SELECT state, message_id, attempts FROM outbox") == [
-            ("pending", None, 1)
+            ("pending", recorded, 1)
         ]
 
         s.fake.faults.clear()
@@ -110,9 +117,11 @@ async def test_crash_between_sending_a_post_and_recording_it_posts_once(tmp_path
             return rows
 
         [(message_id, thread_id)] = await eventually(sent, within=60, what="the outbox row marked sent")
-        [post] = s.bot_posts(news)
-        assert message_id == thread_id == int(post["id"])  # the post found again, its thread opened
-        assert len(s.fake.requests_to("POST", route)) == 1, "the article was sent twice"
+        assert [p["id"] for p in s.bot_posts(news)] == [post["id"]]
+        assert message_id == thread_id == int(post["id"])  # the post's own thread, registered
+        assert len(s.fake.requests_to("POST", send)) == 1, "the article was sent twice"
+        if lost == "thread":  # asked again, Discord says the thread exists: that counts as done
+            assert [r.status for r in s.fake.requests_to("POST", open_thread)] == [429, 400]
         assert str(thread_id) in s.fake.state.channels
         assert await query(s.db_path, "SELECT id FROM threads") == [(thread_id,)]
         # Later restarts change nothing either.
