@@ -195,3 +195,54 @@ def test_relation_then_name_after_the_quote() -> None:
 def test_any_description_right_after_the_quote_speaks() -> None:
     assert only('"We are thrilled," the museum told reporters.').speaker == "the museum"
     assert only('"I am getting used to it," the 16-year-old says.').speaker == "the 16-year-old"
+
+
+def test_name_and_verb_after_an_exclamation_attribute_it() -> None:
+    # After `!` or `?` the writer cannot use a comma, so `Name told Club TV.` still attributes.
+    text = 'Ivo Rask scored late. "I just hit it!" Rask told Club TV. "I still cannot believe it."'
+    assert who(text) == [("I just hit it!", "Ivo Rask"), ("I still cannot believe it.", "Ivo Rask")]
+    text = 'Coach Ada Lind was asked about the title. "Why not us?" Lind said on Sunday.'
+    assert only(text).speaker == "Ada Lind"
+
+
+def test_a_sentence_after_a_full_stop_quote_is_its_own() -> None:
+    text = (
+        'Coach Ada Lind spoke first. "We were tired." Ivo Rask said the team would rest. '
+        '"A week off will help," he said.'
+    )
+    assert who(text)[0] == ("We were tired.", "Ada Lind")
+
+
+def test_dash_attribution_with_an_occasion_after_a_comma() -> None:
+    text = "“Ask me again in May.” – Ian Brod, on his side's title hopes."
+    assert only(text).speaker == "Ian Brod"
+
+
+def test_dismissing_something_as_a_quote_is_speech() -> None:
+    text = 'A lawyer for the firm, Jon Vell, dismissed the claims as "pure fiction."'
+    q = only(text)
+    assert (q.speaker, q.partial) == ("Jon Vell", True)
+
+
+def test_according_to_a_name_with_its_apposition() -> None:
+    text = (
+        "According to Rita Solm, head of the Farmers Union in the north, "
+        '"the new rules will cost every farm a fortune."'
+    )
+    assert only(text).speaker == "Rita Solm"
+
+
+def test_a_statement_saying_is_the_subject_s_words() -> None:
+    text = 'The Norland government issued a statement saying it "respects the verdict."'
+    q = only(text)
+    assert q.speaker == "Norland government"
+    assert q.named
+
+
+def test_a_person_of_an_organisation_is_the_person() -> None:
+    text = (
+        "Dr. Vera Holm of the University of Lenz studies glaciers. "
+        '"The ice is going fast," she said.'
+    )
+    ex = extract_quotes(text)
+    assert [q.speaker for q in ex.quotes] == ["Vera Holm"]

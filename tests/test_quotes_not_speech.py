@@ -72,3 +72,24 @@ def test_capitalised_title_with_a_full_stop_needs_a_cue_right_before_it() -> Non
     text = "Friends say she cannot approve the release of her novel “The Quiet Harbour.”"
     assert extract_quotes(text).quotes == ()
     assert extract_quotes("He said: “Stop Now.”").quotes
+
+
+def test_what_someone_called_is_their_words() -> None:
+    # A subject right before `called` means someone used the words; a bare participle names a thing.
+    text = "Premier Ota Lenk toured the valley and pledged what he called “every cent we have.”"
+    (q,) = extract_quotes(text).quotes
+    assert (q.text, q.speaker, q.partial) == ("every cent we have.", "Ota Lenk", True)
+    text = 'The Rail Board said it stopped 40 trains, in what it called "a necessary pause."'
+    assert [q.speaker for q in extract_quotes(text).quotes] == ["Rail Board"]
+
+
+def test_the_before_a_quote_after_a_naming_verb_makes_it_a_name() -> None:
+    text = 'The moth, which growers call the "grey ghost" for its colour, ruins apple crops.'
+    assert extract_quotes(text).quotes == ()
+
+
+def test_quote_the_writer_calls_a_phrase_is_a_term() -> None:
+    text = 'Reviewers called it Ruud\'s "tricky third album," a phrase he says amuses him.'
+    assert extract_quotes(text).quotes == ()
+    text = 'Fans chant "up the Reds", a slogan older than the stadium.'
+    assert extract_quotes(text).quotes == ()

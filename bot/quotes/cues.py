@@ -227,9 +227,13 @@ def right_attribution(items: Sequence[Item], k: int, hi: int) -> Attribution | N
             return Attribution(m, it.text, "right", role=role)
     if dash:
         # `" —Commissioner Paul Adeyemi`: the name is all that follows the dash.
+        # A comma may add the occasion: `" – Ian Broadbent, on his side's promotion hopes.`
         m, role, j = _np_forward(items, i, hi)
-        if m is not None and m.kind == NAME and all(it.kind == PUNCT for it in items[j:hi]):
-            return Attribution(m, "—", "right", role=role)
+        rest = items[j:hi]
+        if m is not None and m.kind == NAME and (
+            all(it.kind == PUNCT for it in rest) or (rest[0].kind == PUNCT and rest[0].text == ",")
+        ):
+            return Attribution(m, items[i - 1].text, "right", role=role)
     return None
 
 
@@ -253,7 +257,10 @@ def left_attribution(items: Sequence[Item], k: int, lo: int) -> Attribution | No
         if n:
             m, role, j = _np_forward(items, i + n, k)
             rest = items[j:k]
-            if m is not None and all(it.kind == PUNCT or it.low.rstrip(".") in _HONORIFICS for it in rest):
+            if m is not None and (
+                all(it.kind == PUNCT or it.low.rstrip(".") in _HONORIFICS for it in rest)
+                or _apposition_only(rest)
+            ):
                 return Attribution(m, _words(items, i, i + n), "left", role=role)
             if m is not None and items[i].low == "quoting":
                 return Attribution(m, "quoting", "left", role=role)
@@ -270,6 +277,18 @@ def left_attribution(items: Sequence[Item], k: int, lo: int) -> Attribution | No
         if _valid_name(m) and phrase and phrase[0].start == items[lo].start:
             return Attribution(m, ":", "left")
     return None
+
+
+def _apposition_only(rest: Sequence[Item]) -> bool:
+    """`according to Margit Held, leader of the Unity Party in the province, "..."`: what stands
+    between the source and its quote is a comma-enclosed description with no verb of its own."""
+    if len(rest) < 2 or rest[-1].text != "," or len(rest) > 16:
+        return False
+    return all(
+        (it.kind == WORD and it.low not in SPEECH_VERBS and it.low not in _NOT_IN_SUBJECT)
+        or (it.kind == PUNCT and it.text in ",()")
+        for it in rest[:-1]
+    )
 
 
 def _subject_of_verb(items: Sequence[Item], v: int, k: int, lo: int) -> Attribution | None:
@@ -303,7 +322,11 @@ def _subject_of_verb(items: Sequence[Item], v: int, k: int, lo: int) -> Attribut
         if _valid_name(m) or (m is not None and m.kind == COMMON and m.can_speak):
             return Attribution(m, cue, "left", role=role)
     participle = participle_of(verb)
-    if participle and (before < lo or items[before].kind == PUNCT or items[before].low in ("and", "by")):
+    # `..., writing "..."`, `issued a statement saying "..."`: the clause's subject speaks.
+    if participle and (
+        before < lo or items[before].kind == PUNCT or items[before].low in ("and", "by")
+        or items[before].low in SPEECH_NOUNS
+    ):
         return Attribution(None, cue, "left", needs_subject=True)
     if before >= lo and items[before].kind == WORD and items[before].low in ("and", "but", "then"):
         return Attribution(None, cue, "left", needs_subject=True)

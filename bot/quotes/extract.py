@@ -56,6 +56,12 @@ _SMALL = words("a an the of and or for to in on at by with from as is vs vs. de 
 _PREPOSITIONS = words("on in at of for from by with about into onto via")
 _SCARE = frozenset(("so-called", "term", "word", "phrase", "slogan", "hashtag", "motto", "words"))
 _LOOKBACK = 2
+_SUBJECT_PRONOUNS = words("he she it they we i")
+# Verbs that give something a name; with `the` right before the quote the quote is that name.
+_NAME_GIVING = words("call calls called calling name names named dub dubs dubbed nickname nicknamed")
+_TERM_NOUNS = words(
+    "phrase term word label nickname slogan expression description moniker epithet catchphrase motto"
+)
 _PRONOUN_GENDER = {"he": "m", "his": "m", "him": "m", "himself": "m", "she": "f", "her": "f", "herself": "f"}
 _POSSESSIVE_END = re.compile(r"['’]s?$")
 _NAME_JOINERS = words("of de al bin van von la le da du del &")
@@ -99,6 +105,33 @@ def _is_title_case(text: str) -> bool:
 
 def _word_count(text: str) -> int:
     return len(_WORD.findall(text))
+
+
+def _speaker_names_it(items: tuple[Item, ...], v: int) -> bool:
+    """`promised what she called "every crown we have"`: a subject right before the naming verb
+    means someone used these words, unlike `a dog called "Biscuit"` (a participle naming a thing)."""
+    if v < 1:
+        return False
+    before = items[v - 1]
+    if before.kind == WORD and before.low in _SUBJECT_PRONOUNS:
+        return True
+    for j in range(v - 1, max(-1, v - 6), -1):
+        it = items[j]
+        if it.kind != WORD:
+            return False
+        if it.low in ("what", "which"):
+            return j < v - 1
+    return False
+
+
+def _term_apposition(items: tuple[Item, ...], k: int) -> bool:
+    """`labelled it "difficult second novel," a phrase she finds funny`: the writer says it is a term."""
+    j = k + 1
+    if j < len(items) and items[j].kind == PUNCT and items[j].text == ",":
+        j += 1
+    if j + 1 >= len(items) or items[j].low not in ("a", "an", "the"):
+        return False
+    return items[j + 1].low in _TERM_NOUNS
 
 
 def _can_speak(ent: Entity | None) -> bool:
@@ -372,16 +405,24 @@ class _Reader:
         if prev is not None and prev.kind == WORD:
             if prev.low in _SCARE or (prev.low == "called" and prev2 is not None and prev2.low == "so"):
                 return True
-            if prev.low in NAMING_VERBS and not describing_cue_before(items, k, 0):
+            if (
+                prev.low in NAMING_VERBS
+                and not describing_cue_before(items, k, 0)
+                and not _speaker_names_it(items, k - 1)
+            ):
                 return True
             j = k - 1
             while j > 0 and items[j].kind == WORD and items[j].low in ("a", "an", "the"):
                 j -= 1
             if items[j].low == "as" and j > 0 and items[j - 1].low in NAMING_VERBS | {"known"}:
                 return True  # `known as a "least weasel"`
+            if prev.low == "the" and items[j].low in _NAME_GIVING and _word_count(q.text) <= 4:
+                return True  # `which farmers call the "ice whistler"`: the article belongs to the name
         nxt = items[k + 1] if k + 1 < len(items) else None
         if nxt is not None and nxt.low in ("word", "words", "term", "phrase", "label", "slogan"):
             return True  # `the "b" word`
+        if _term_apposition(items, k):
+            return True
         title = _is_title_case(q.text) and (
             not _TERMINAL.search(q.text) or _word_count(q.text) <= 2 or q.text.rstrip()[-1:] == "."
         )

@@ -45,6 +45,7 @@ _IRREGULAR = {
     "snap": {"snap", "snaps", "snapped"},
     "refer": {"refer", "refers", "referred", "referring"},
     "read": {"read", "reads"},
+    "slam": {"slam", "slams", "slammed", "slamming"},
 }
 
 # Verbs that introduce direct speech ("...," she said / he told reporters: "...").
@@ -59,6 +60,7 @@ dub label term accuse praise criticise criticize condemn question chant sing scr
 plead advise instruct order tell inform assure reassure recommend propose allege contend
 conclude hail welcome laugh chuckle announce
 speak summarise summarize sum put chat admit deny blame read
+dismiss denounce slam decry deride lambast mock ridicule
 """))
 
 SPEECH_VERBS: frozenset[str] = frozenset(

@@ -72,6 +72,13 @@ def speaking_noun(noun: str) -> bool:
     return bool(_AGENT.search(noun))
 
 
+# Lower-case nouns of a body named by the capitalised words before them (`the Solvanian government`).
+_BODY_NOUNS = words(
+    """government ministry party company council police army navy military team club union board
+    committee department agency authorities officials administration embassy parliament
+    campaign group federation league"""
+)
+
 _TIME_WORDS = WEEKDAYS_MONTHS | words(
     "late early last this next on yesterday today morning afternoon evening night"
 )
@@ -240,7 +247,9 @@ def analyse(items: Sequence[Item]) -> Mention | None:
         w[:1].isupper() or w in ("of", "and", "for", "&", "on", "the", "de") or w.lower() in _DETERMINERS
         for w in toks
     )
-    if caps_only and looks_org(plain) and not _person_inside(head):
+    # `Petra Lindahl of the University of Tarnbridge` is a person of an organisation: the part
+    # before `of` must itself look like an organisation (`Royal College of ...`, `Ministry of ...`).
+    if caps_only and looks_org(plain) and not _person_inside(head) and (looks_org(head) or head == toks):
         name = tuple(strip_possessive(w) for w in plain if w not in ("the",))
         if name and name[0] == "The":
             name = name[1:]
@@ -296,6 +305,14 @@ def analyse(items: Sequence[Item]) -> Mention | None:
         nouns = head  # `"...," one said` / `read another`
     if not nouns:
         return None
+    if (
+        len(nouns) >= 2
+        and nouns[-1] in _BODY_NOUNS
+        and all(w[:1].isupper() and not _title_like(w) for w in nouns[:-1])
+        and not rest
+    ):
+        # `the Solvanian government`, `the Labour party`: capitalised words name the body.
+        return Mention(text, start, end, NAME, name=tuple(nouns), org=True, gender="n")
     noun = strip_possessive(nouns[-1]).lower()
     if noun in FUNCTION_WORDS or (noun in SPEECH_VERBS and noun not in SOURCE_NOUNS | SPEECH_NOUNS):
         return None
@@ -413,6 +430,7 @@ def phrase_after(items: Sequence[Item], i: int, hi: int) -> list[Item]:
             and not it.is_cap
             and low not in ROLE_NOUNS
             and low not in TITLES
+            and low not in _BODY_NOUNS
             and not _POSSESSIVE.search(out[-1].text)
             and not _modifiers_then_name(items, k, hi)
         ):

@@ -165,24 +165,50 @@ def _boundary_after(text: str, items: list[Item], i: int) -> bool:
             return False
         return nxt_upper
     if cur.kind == QUOTE:
-        return _quote_ends_sentence(cur.text) and nxt_upper and not _attribution_follows(items, i + 1)
+        return (
+            _quote_ends_sentence(cur.text)
+            and nxt_upper
+            and not _attribution_follows(items, i + 1, cur.text.rstrip(" )]’'")[-1:] in "?!")
+        )
     if cur.kind == WORD and cur.text.endswith(".") and len(cur.text) > 2:
         return nxt.kind == QUOTE or (nxt.kind == WORD and nxt.low in _SENTENCE_STARTERS)
     return False
 
 
-def _attribution_follows(items: list[Item], j: int) -> bool:
-    """`"We won." Smith said.`: a short `Name said` after a quote still belongs to its sentence."""
+def _attribution_follows(items: list[Item], j: int, loose: bool = False) -> bool:
+    """`"We won." Smith said.`: a short `Name said` after a quote still belongs to its sentence.
+
+    After a quote ending in `?` or `!` (``loose``) the writer could not put a comma, so `Name told
+    Rovers TV.` or `Smith said on Sunday.` is the quote's attribution too; after a full stop only a
+    bare `Name said.` is, since `Smith said the team ...` opens a sentence of its own.
+    """
     for k in range(j, min(j + 5, len(items))):
         it = items[k]
         if it.kind != WORD:
             return False
         if it.low in SPEECH_VERBS:
+            if k == j:
+                return False
             nxt = items[k + 1] if k + 1 < len(items) else None
-            return k > j and (nxt is None or (nxt.kind == PUNCT and nxt.text in ".,;"))
+            if nxt is None or (nxt.kind == PUNCT and nxt.text in ".,;"):
+                return True
+            return loose and _short_tail(items, k + 1)
         if not it.is_cap:
             return False
     return False
+
+
+def _short_tail(items: list[Item], j: int) -> bool:
+    """A few words (an object, a time, a place) up to the end of the sentence, and no quote."""
+    for k in range(j, min(j + 8, len(items))):
+        it = items[k]
+        if it.kind == QUOTE:
+            return False
+        if it.kind == PUNCT and it.text in ".,;":
+            return True
+        if it.kind == WORD and it.low in ("that", "if", "whether", "he", "she", "they", "it", "we", "i"):
+            return False
+    return len(items) - j < 8
 
 
 def split_sentences(text: str, items: list[Item], breaks: frozenset[int] = frozenset()) -> list[Sentence]:
