@@ -309,11 +309,6 @@ class FeedCommands(
         limit = self.cog.settings.feeds.max_backfill
         if count > limit:
             raise UserError(f"At most {limit} entries can be backfilled.")
-        if found.seeded:
-            raise UserError(
-                "Backfill works on a feed's first poll only, and this feed has been polled; "
-                "remove it and add it again to backfill."
-            )
         await interaction.response.defer(ephemeral=True, thinking=True)
         run = await self.cog.scheduler.run_feed(found.id, now=self.cog.now(), backfill=count)
         await interaction.followup.send(_run_text(run), ephemeral=True)

@@ -295,13 +295,19 @@ async def test_backfill_makes_the_newest_entries_new(server: LocalServer, poller
 
 
 @pytest.mark.asyncio
-async def test_backfill_only_applies_to_the_first_poll(server: LocalServer, poller: FeedPoller) -> None:
-    url = serve(server, rss([story(1)]))
+async def test_a_later_backfill_takes_the_newest_seen_entries(
+    server: LocalServer, poller: FeedPoller
+) -> None:
+    url = serve(server, rss([story(1), story(0)]))
     feed = await poller.add(GUILD, url, now=NOW)
-    await poller.poll(feed.id, now=NOW)
-    serve(server, rss([story(2), story(1)]))
-    result = await poller.poll(feed.id, backfill=5, now=NOW + timedelta(hours=1))
-    assert [e.entry_key for e in result.new_entries] == ["gazette-2"]
+    seeded = await poller.poll(feed.id, now=NOW)
+    assert seeded.new_entries == ()
+    serve(server, rss([story(2), story(1), story(0)]))
+    result = await poller.poll(feed.id, backfill=1, now=NOW + timedelta(hours=1))
+    # the newest entry marked seen on the first poll, then the genuinely new one
+    assert [e.entry_key for e in result.new_entries] == ["gazette-1", "gazette-2"]
+    again = await poller.poll(feed.id, backfill=5, now=NOW + timedelta(hours=2))
+    assert [e.entry_key for e in again.new_entries] == ["gazette-0"]  # only what is still just seen
 
 
 @pytest.mark.asyncio

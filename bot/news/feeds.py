@@ -8,7 +8,8 @@ Rules, in order:
 - an entry's identity is its guid, else its link, else a hash of its title and date;
 - the first poll of a feed only marks the current entries as seen (nobody wants fifty old posts the
   moment a feed is added), unless a backfill of N entries is asked: then the newest N with a link
-  are new, whatever their age, because a member asked for exactly those;
+  are new, whatever their age, because a member asked for exactly those; a backfill asked later
+  takes the newest N of the entries that were marked seen that way;
 - afterwards an entry is new unless it has no usable link or is older than `max_entry_age_days`
   (a feed that republishes its archive must not flood the channel); each skip records its reason;
 - new entries are returned oldest first, so they are posted in the order they were published.
@@ -214,6 +215,10 @@ class FeedPoller:
         if feed is None:
             raise FeedError(f"there is no feed number {feed_id}")
         next_poll = now + timedelta(seconds=max(feed.interval_s, self.settings.min_interval_min * 60))
+        requeued: tuple[FeedEntry, ...] = ()
+        if feed.seeded and backfill > 0:
+            wanted = min(backfill, self.settings.max_backfill)
+            requeued = tuple(await self.repo.requeue_seen(feed.id, wanted, reason=SEEN_ON_ADD))
         try:
             fetched = await self._fetcher.fetch(
                 feed.url,
@@ -225,7 +230,7 @@ class FeedPoller:
                 await self.repo.record_poll(
                     feed.id, now=now, next_poll_at=next_poll, etag=feed.etag, last_modified=feed.last_modified
                 )
-                return PollResult(feed=feed, not_modified=True)
+                return PollResult(feed=feed, new_entries=requeued, not_modified=True)
             parsed = await _parse_off_loop(fetched.body, fetched.url, fetched.content_type)
         except (FetchError, FeedError) as exc:
             log.info("feed %s (%s) failed: %s", feed.id, feed.url, exc)
@@ -244,7 +249,9 @@ class FeedPoller:
             seeded=True,
         )
         by_key = {e.entry_key: e for e in inserted}
-        new = tuple(by_key[r.entry_key] for r in records if r.status == "queued" and r.entry_key in by_key)
+        new = requeued + tuple(
+            by_key[r.entry_key] for r in records if r.status == "queued" and r.entry_key in by_key
+        )
         skipped = tuple(
             (by_key[r.entry_key], reasons[r.entry_key])
             for r in records

@@ -295,6 +295,21 @@ class FeedRepo:
         rows = await self._db.fetchall(sql + " ORDER BY coalesce(published_at, seen_at), id", params)
         return [_entry(r) for r in rows]
 
+    async def requeue_seen(self, feed_id: int, count: int, *, reason: str) -> list[FeedEntry]:
+        """Queue the newest `count` entries that were only marked seen (with `reason`) and have a
+        link: a backfill asked after the feed's first poll. Returned oldest first."""
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                "SELECT id FROM feed_entries WHERE feed_id = ? AND status = 'seen' AND reason = ? "
+                "AND link IS NOT NULL ORDER BY coalesce(published_at, '') DESC, id DESC LIMIT ?",
+                (feed_id, reason, count),
+            ) as cur:
+                ids = [int(r[0]) for r in await cur.fetchall()]
+            await conn.executemany(
+                "UPDATE feed_entries SET status = 'queued', reason = NULL WHERE id = ?", [(i,) for i in ids]
+            )
+        return list(reversed(await self._entries_by_id(ids)))
+
     async def mark_ingested(self, entry_id: int, article_id: int) -> None:
         await self._db.execute(
             "UPDATE feed_entries SET status = 'ingested', article_id = ?, reason = NULL WHERE id = ?",
