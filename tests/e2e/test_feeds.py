@@ -62,11 +62,6 @@ async def test_three_new_feed_entries_become_three_posts_and_threads_and_no_more
         assert len(s.fake.requests_to("POST", f"/channels/{s.world.news_id}/messages")) == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cogs/summaries.py: /feed add runs the feed's first poll itself, so /feed backfill, which "
-    "only works before the first poll, always refuses a feed added with /feed add",
-)
 @pytest.mark.asyncio
 async def test_backfill_after_feed_add_posts_the_recent_entries(tmp_path: Path) -> None:
     async with news_site() as site, e2e_stack(tmp_path) as s:
@@ -77,3 +72,5 @@ async def test_backfill_after_feed_add_posts_the_recent_entries(tmp_path: Path) 
         reply = await s.command("feed backfill", {"feed": 1, "count": 2})
         assert reply.text.startswith("2 articles queued for posting"), reply.text
         await s.fake.wait_for(lambda: len(s.bot_posts(s.world.news_id)) == 2, within=30)
+        posts = s.bot_posts(s.world.news_id)
+        assert [p["embeds"][0]["title"] for p in posts] == [DEMO_TITLES[n] for n in DEMO_ARTICLES[1:]]
