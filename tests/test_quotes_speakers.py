@@ -204,3 +204,69 @@ def test_they_needs_a_plural_or_a_body() -> None:
 def test_participle_opening_a_sentence_is_no_name() -> None:
     text = 'Raised in Turin, Enzo Carli joined the club at nine. "It was my home," he says.'
     assert speakers_of(text) == ["Enzo Carli"]
+
+
+def test_a_pronoun_skips_people_of_the_other_gender_far_back() -> None:
+    # `he` reaches back past several sentences about a woman to the last man who was a subject.
+    text = (
+        "Opposition leader Marcus Hale and Finance Minister Ingrid Solberg clashed on Wednesday. "
+        "Hale accused her of “waste.” He said the tax was unfair.\n\n"
+        "Solberg rejected the charge. “The roads were broken,” she said. “Somebody has to pay.”\n\n"
+        "He shot back that her ministry had underspent. “You did not spend it,” he told her."
+    )
+    assert speakers_of(text) == ["Marcus Hale", "Ingrid Solberg", "Ingrid Solberg", "Marcus Hale"]
+
+
+def test_she_prefers_a_known_woman_to_a_subject_of_unknown_gender() -> None:
+    text = (
+        "Elisa Marin testified for three hours. “He never listened,” she said. "
+        "The chairman, Dumitru Sava, asked her why she stayed. "
+        "“I thought I could fix it,” she replied."
+    )
+    assert speakers_of(text) == ["Elisa Marin", "Elisa Marin"]
+
+
+def test_he_still_takes_the_last_subject_of_unknown_gender() -> None:
+    text = (
+        "Tobias Wrenfield attacked his rival. “Rents went up,” Wrenfield said. "
+        "Dariusz Kowal said the city had built homes. “I balanced eight budgets,” he said."
+    )
+    assert speakers_of(text) == ["Tobias Wrenfield", "Dariusz Kowal"]
+
+
+def test_an_object_pronoun_does_not_give_the_subject_its_gender() -> None:
+    text = (
+        "Nadia Brook chaired the panel. The clerk, Arvo Tamm, asked her whether she agreed. "
+        "“I did not,” she said."
+    )
+    assert speakers_of(text) == ["Nadia Brook"]
+
+
+def test_a_description_with_an_apposed_name_makes_the_name_the_subject() -> None:
+    text = (
+        "Commissioner Fergal Hart urged people to leave. “Go now,” Hart said. "
+        "A farmer from Kilbride village, Seamus Rourke, 70, said he would stay. "
+        "“I've seen three fires,” he said."
+    )
+    assert speakers_of(text) == ["Fergal Hart", "Seamus Rourke"]
+
+
+def test_subject_after_an_opening_clause_with_a_relative_clause_and_a_quote() -> None:
+    text = (
+        "Irena Cass runs the space agency. She was a test pilot. "
+        'When asked about Senator Pavel Drozd, who called the plan "a vanity project," she smiled. '
+        '"He can have a seat," she said.'
+    )
+    assert speakers_of(text) == ["Pavel Drozd", "Irena Cass"]
+
+
+def test_a_participle_clause_with_by_is_not_the_subject() -> None:
+    text = 'The jury, led by the actress Celine Marr, praised the film\'s "patience and warmth."'
+    (q,) = extract_quotes(text).quotes
+    assert q.speaker == "The jury"
+    assert not q.named
+
+
+def test_outside_opens_a_clause_before_the_subject() -> None:
+    text = 'Outside the court, Mira Dahl told reporters she would appeal. "We are not done," she said.'
+    assert speakers_of(text) == ["Mira Dahl"]

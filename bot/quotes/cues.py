@@ -128,6 +128,8 @@ def subject_before(items: Sequence[Item], lo: int, end: int) -> tuple[Mention | 
             continue  # an age: `Dalca, 54, said`
         if first.kind == WORD and not first.is_cap and first.low.endswith("ing"):
             continue  # `Kerry, addressing reporters in Geneva, said`
+        if first.kind == WORD and not first.is_cap and cs + 1 < ce and items[cs + 1].low == "by":
+            continue  # `The jury, led by the actress Celine Marchetti, praised`
         if first.kind == WORD and first.low in _ADVERBIAL and found:
             break
         phrase = phrase_before(items, ce - 1, cs)

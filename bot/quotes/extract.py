@@ -72,7 +72,16 @@ _DET_START = words("the a an one some two three several many most this that thes
 _CLAUSE_OPENERS = words(
     """in on at after before during while when since despite following according with without for
     from by to under over through although though because if yesterday today last this asked
-    speaking writing having given unlike amid among like""")
+    speaking writing having given unlike amid among like outside inside near behind beyond across
+    around toward towards later earlier afterwards once upon""")
+_RELATIVES = words("who whom whose which where that")
+_CLAUSE_JOINERS = words(", ; and but so")
+# How likely a person of unknown gender is `he` or `she` in news copy, and how far back to look.
+_UNKNOWN_GENDER_ODDS = {"m": 0.7, "f": 0.3}
+_SPOKE_BONUS = 0.25
+_DECAY = 0.55
+_PERSON_DEPTH = 3
+_FAR_DEPTH = 12
 
 
 @dataclass
@@ -286,17 +295,34 @@ class _Reader:
             or (first.low.endswith(("ing", "ed")) and first.low not in _DET_START)
         )
         if opener:
-            # `After the match, X ...`, `Raised in Turin, X ...`: the subject follows the comma.
-            comma = next(
-                (k for k in range(i, min(len(items), i + 25)) if items[k].text == ","),
+            # `After the match, X ...`, `Raised in Turin, X ...`: the subject follows the comma,
+            # past any relative clause (`When asked about Drozd, who called it "a farce," she ...`).
+            start = next(
+                (
+                    k + 1
+                    for k in range(i, min(len(items) - 1, i + 40))
+                    if self._comma_at(items[k])
+                    and not (items[k + 1].kind == WORD and items[k + 1].low in _RELATIVES)
+                ),
                 None,
             )
-            if comma is None:
+            if start is None:
                 return None
-            i = comma + 1
+            i = start
         phrase = phrase_after(items, i, len(items))
         m = analyse(phrase) if phrase else None
         j = i + len(phrase)
+        if m is not None and m.kind == COMMON:
+            # `A resident of Kilbride village, Seamus Rourke, 70, said`: the apposed name speaks.
+            while j < min(len(items), i + len(phrase) + 4) and items[j].kind == WORD and (
+                items[j].low not in SPEECH_VERBS and not items[j].low.endswith(("ed", "ly"))
+            ):
+                j += 1
+        if m is not None and m.kind == COMMON and j + 1 < len(items) and items[j].text == ",":
+            nxt = phrase_after(items, j + 1, len(items))
+            m2 = analyse(nxt) if nxt else None
+            if m2 is not None and m2.kind == NAME and not m2.org and m2.name:
+                return m2
         time_first = m is not None and m.kind == COMMON and m.head in _TIME_NOUNS
         if time_first and j < len(items) and items[j].text == ",":
             # `These days, Fatiya is busy`: a time phrase before the subject.
@@ -307,6 +333,13 @@ class _Reader:
             if k == 0 and not self._name_start(self.sentences[si], 0):
                 return None  # `Victory in the final was ...`: a common word opening the sentence
         return m
+
+    def _comma_at(self, it: Item) -> bool:
+        """A comma of the writer, or one inside the marks of a quote (`"a farce," she said`)."""
+        if it.kind == QUOTE:
+            close = self.raw[it.qi].close_mark
+            return close is not None and self.text[close - 1] == ","
+        return it.kind == PUNCT and it.text == ","
 
     def resolve(self, m: Mention | None, si: int, pos: int) -> Entity | None:
         if m is None:
@@ -348,6 +381,8 @@ class _Reader:
         if self.last_speaker is not None:
             levels.append([self.last_speaker])
         person = gender in ("m", "f")
+        if person:
+            return self._resolve_person(gender, si, levels[0])
         for depth, level in enumerate(levels):
             agreeing = [e for e in level if self._agrees(e, gender)]
             if person:
@@ -367,6 +402,58 @@ class _Reader:
                 return agreeing[0]
         return None
 
+    def _resolve_person(self, gender: str, si: int, here: list[Entity]) -> Entity | None:
+        """`he`/`she`: the likeliest agreeing person by salience times gender agreement.
+
+        Salience falls with distance and is highest for a sentence's subject, then for someone
+        quoted, then for a passing mention. A person of unknown gender agrees only with the odds of
+        news copy (most people named are men), so a known woman two sentences back beats a subject
+        of unknown gender for `she`, while `he` still goes to the subject of the last sentence.
+        """
+        scores: dict[int, tuple[float, Entity]] = {}
+
+        def consider(e: Entity, salience: float, is_subject: bool) -> None:
+            if e.kind != PERSON or e.gender not in ("", gender):
+                return
+            if e.gender:
+                agree = 1.0
+            elif e.titled or e.eid in self.spoke or is_subject:
+                agree = _UNKNOWN_GENDER_ODDS[gender]
+            else:
+                return  # a capitalised word nobody showed to be a person
+            if e.eid in self.spoke:
+                salience += _SPOKE_BONUS
+            score = salience * agree
+            if score > scores.get(e.eid, (0.0, e))[0]:
+                scores[e.eid] = (score, e)
+
+        info = self.info[si]
+        for e in here:
+            consider(e, 2.0 if e is info.subject else 0.8, e is info.subject)
+        for depth in range(1, _PERSON_DEPTH + 1):
+            back = si - depth
+            if back < 0:
+                break
+            prev = self.info[back]
+            decay = _DECAY ** (depth - 1)
+            if prev.subject is not None:
+                consider(prev.subject, decay, True)
+            for e in prev.speakers:
+                consider(e, 0.7 * decay, False)
+            for _, e in prev.mentions:
+                consider(e, 0.35 * decay, False)
+        if self.last_speaker is not None:
+            consider(self.last_speaker, 0.1, False)
+        if scores:
+            return max(scores.values(), key=lambda x: x[0])[1]
+        # Nobody near agrees: the last subject or speaker known to have this gender.
+        for back in range(si - _PERSON_DEPTH - 1, max(-1, si - _FAR_DEPTH), -1):
+            prev = self.info[back]
+            for e in ([prev.subject] if prev.subject is not None else []) + prev.speakers:
+                if e.kind == PERSON and e.gender == gender:
+                    return e
+        return None
+
     def _rank(self, e: Entity, depth: int, subject: Entity | None, gender: str) -> int:
         """In earlier sentences the subject, then someone already quoted, beat a passing mention."""
         if depth > 0 and e is subject:
@@ -382,15 +469,21 @@ class _Reader:
         others = {
             p for k in (si, si + 1) if k < len(self.info) for p, e in self.info[k].mentions if e is not ent
         }
-        words = [it for it in self.sentences[si].items if it.start >= subject.end]
-        if si + 1 < len(self.sentences):
-            words += self.sentences[si + 1].items
-        for it in words[:40]:
+        # Only a pronoun in subject place tells: `asked her why she ...` is about someone else.
+        here = [it for it in self.sentences[si].items if it.start >= subject.end]
+        nxt = list(self.sentences[si + 1].items[:3]) if si + 1 < len(self.sentences) else []
+        prev: Item | None = None
+        for it in here[:40] + nxt:
             if it.start in others:
                 return  # someone else is mentioned first: the pronoun may be theirs
             if it.kind == WORD and it.low in _PRONOUN_GENDER:
-                ent.gender = _PRONOUN_GENDER[it.low]
+                opens_clause = it in nxt or (
+                    it.low in ("he", "she") and prev is not None and prev.low in _CLAUSE_JOINERS
+                )
+                if opens_clause:
+                    ent.gender = _PRONOUN_GENDER[it.low]
                 return
+            prev = it
 
     # -- speech or not -------------------------------------------------------------------------
 

@@ -148,7 +148,7 @@ SOURCE_NOUNS: frozenset[str] = ROLE_NOUNS | words("""
     union league club party organization organisation association foundation institute
     administration embassy consulate regime coalition alliance network station newspaper paper
     magazine broadcaster channel outlet charity hospital school university college authority
-    service services body panel commission inquiry review audit memo
+    service services body panel commission inquiry review audit memo jury judges
     """)
 
 # Words that make a capitalised name an organisation.
