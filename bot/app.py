@@ -119,6 +119,10 @@ class ParleyBot(commands.Bot):
     async def on_guild_available(self, guild: discord.Guild) -> None:
         await self._register_guild(guild)
 
+    async def on_message(self, message: discord.Message, /) -> None:
+        """Parley has no prefix commands: skip commands.Bot's per-message command parsing, which
+        would otherwise cost every comment in a busy thread (listeners still get the event)."""
+
     async def on_guild_join(self, guild: discord.Guild) -> None:
         await self._register_guild(guild)
 

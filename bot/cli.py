@@ -323,11 +323,8 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         from bot.demo import run_demo
 
         return await run_demo(settings, keep_db=args.db_given)
-    try:
-        from bot.app import run_bot
-    except ImportError:
-        print("the Discord bot is not part of this build yet", file=sys.stderr)
-        return EXIT_USAGE
+    from bot.app import run_bot
+
     return await run_bot(settings)
 
 

@@ -113,3 +113,32 @@ async def test_comment_fts_and_thread_cursor(db: Database) -> None:
     )
     hits = await db.fetchall("SELECT rowid FROM comments_fts WHERE comments_fts MATCH 'mayor'")
     assert [r[0] for r in hits] == [1000]
+
+
+@pytest.mark.asyncio
+async def test_two_openers_of_a_new_file_migrate_it_once(tmp_path: Path) -> None:
+    """The bot and a CLI command may start together on a fresh file: one migrates, the other waits
+    and finds it done (the version is read inside the write transaction)."""
+    import asyncio
+
+    path = tmp_path / "race.db"
+    opened = await asyncio.gather(*(Database.open(path) for _ in range(4)))
+    latest = load_migrations()[-1].version
+    for db in opened:
+        assert await db.user_version() == latest
+        await db.close()
+
+
+def test_split_statements_keeps_trigger_bodies_whole() -> None:
+    from bot.store.db import split_statements
+
+    script = """
+    -- a comment; with a semicolon
+    CREATE TABLE t (a TEXT DEFAULT ';');
+    CREATE TRIGGER t_ai AFTER INSERT ON t BEGIN
+        INSERT INTO t VALUES ('x'); INSERT INTO t VALUES ('y');
+    END;
+    """
+    statements = split_statements(script)
+    assert len(statements) == 2
+    assert statements[1].startswith("CREATE TRIGGER") and statements[1].endswith("END;")

@@ -51,6 +51,27 @@ def load_migrations() -> list[Migration]:
     return found
 
 
+def split_statements(sql: str) -> list[str]:
+    """The statements of a SQL script, so they can run inside one explicit transaction
+    (`executescript` would commit it first). Triggers' inner semicolons stay in their statement."""
+    statements: list[str] = []
+    buffer = ""
+    for piece in sql.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if _has_sql(buffer):
+                statements.append(buffer.strip())
+            buffer = ""
+    if _has_sql(buffer.rstrip(";")):
+        raise StoreError("migration ends with an incomplete statement")
+    return statements
+
+
+def _has_sql(text: str) -> bool:
+    lines = [line.split("--", 1)[0] for line in text.splitlines()]
+    return bool("".join(lines).strip(" \t\n;"))
+
+
 class Database:
     """An open, migrated SQLite database. Use `await Database.open(path)` and `await db.close()`,
     or `async with Database.connect(path) as db`."""
@@ -108,26 +129,32 @@ class Database:
         return int(row[0]) if row else 0
 
     async def _migrate(self) -> None:
-        """Apply each migration newer than `PRAGMA user_version` in its own transaction, so a failed
-        migration leaves the file exactly at the previous version."""
-        current = await self.user_version()
+        """Apply every migration newer than `PRAGMA user_version` in one write transaction, with the
+        version read inside it: two processes opening a new file at once cannot both apply the same
+        migration, and a failed migration leaves the file exactly at the previous version."""
         migrations = load_migrations()
         latest = migrations[-1].version if migrations else 0
-        if current > latest:
-            raise StoreError(
-                f"{self.path}: database is at schema version {current}, newer than this Parley ({latest})"
-            )
-        for migration in migrations:
-            if migration.version <= current:
-                continue
-            log.info("applying migration %s", migration.name)
-            script = f"BEGIN;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
-            try:
-                await self._conn.executescript(script)
-            except sqlite3.Error as exc:
-                if self._conn.in_transaction:
-                    await self._conn.execute("ROLLBACK")
-                raise StoreError(f"migration {migration.name} failed: {exc}") from None
+        await self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = await self.user_version()
+            if current > latest:
+                raise StoreError(
+                    f"{self.path}: database is at schema version {current}, newer than this Parley ({latest})"
+                )
+            for migration in migrations:
+                if migration.version <= current:
+                    continue
+                log.info("applying migration %s", migration.name)
+                try:
+                    for statement in split_statements(migration.sql):
+                        await self._conn.execute(statement)
+                except sqlite3.Error as exc:
+                    raise StoreError(f"migration {migration.name} failed: {exc}") from None
+                await self._conn.execute(f"PRAGMA user_version = {migration.version}")
+        except BaseException:
+            await self._conn.execute("ROLLBACK")
+            raise
+        await self._conn.execute("COMMIT")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

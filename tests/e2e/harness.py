@@ -34,7 +34,6 @@ from bot.store.db import Database
 from bot.store.feeds import iso
 from bot.store.threads import ThreadRepo
 from tests.fakecord import FakecordConfig, FakeDiscord, Interaction, World
-from tests.fakecord.server import UploadedFile
 from tests.httpserver import LocalServer
 
 JSON = dict[str, Any]
@@ -53,21 +52,6 @@ DEMO_TITLES = {
     "library-robots": "Robots help sort a million books at Eastvale library",
     "river-festival": "River festival draws record crowd despite the rain",
 }
-
-
-class Fakecord(FakeDiscord):
-    """fakecord plus one fix, until it lands in tests/fakecord: the followup that resolves a
-    deferred ephemeral response carries the EPHEMERAL flag (discord.py sends it), and Discord
-    accepts it there; fakecord's `_edit_webhook_message` validates that body as a plain edit and
-    answers 400 "Invalid flags", which breaks every ephemeral command that defers first."""
-
-    async def _edit_webhook_message(
-        self, record: Interaction, message: JSON, body: JSON, files: Sequence[UploadedFile]
-    ) -> JSON:
-        if message["flags"] & LOADING_FLAG and int(body.get("flags") or 0) & EPHEMERAL_FLAG:
-            # The defer already fixed whether the answer is ephemeral (the flag stays on it).
-            body = dict(body, flags=int(body["flags"]) & ~EPHEMERAL_FLAG)
-        return await super()._edit_webhook_message(record, message, body, files)
 
 
 class BotExited(RuntimeError):
@@ -600,7 +584,7 @@ async def e2e_stack(
     """Start fakecord and build its world, register the commands and start the bot (with
     `start=False` the test starts it, after preparing the database); tear it all down on exit."""
     # A generous interaction deadline: on a loaded 2-core machine a cold Python can miss Discord's 3 s.
-    fake = Fakecord(config or FakecordConfig(interaction_deadline_s=15.0))
+    fake = FakeDiscord(config or FakecordConfig(interaction_deadline_s=15.0))
     await fake.start()
     bot: BotProcess | None = None
     try:

@@ -374,8 +374,10 @@ class InteractionActions(MessageActions):
     async def _edit_webhook_message(
         self, record: ix.Interaction, message: JSON, body: JSON, files: Sequence[UploadedFile]
     ) -> JSON:
-        validate_body(body, editing=True)
         was_loading = bool(message["flags"] & LOADING)
+        # The followup that resolves a deferred response repeats the EPHEMERAL flag (discord.py sends
+        # it) and Discord accepts it there; the defer already decided whether the answer is ephemeral.
+        validate_body(body, editing=True, allow_ephemeral=was_loading)
         apply_edit(self.state, message, body, self._attachments(files, body))
         if was_loading:
             message["flags"] &= ~LOADING
