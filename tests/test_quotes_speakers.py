@@ -270,3 +270,82 @@ def test_a_participle_clause_with_by_is_not_the_subject() -> None:
 def test_outside_opens_a_clause_before_the_subject() -> None:
     text = 'Outside the court, Mira Dahl told reporters she would appeal. "We are not done," she said.'
     assert speakers_of(text) == ["Mira Dahl"]
+
+
+def test_the_lead_introduces_a_full_name_that_a_bare_surname_later_means() -> None:
+    text = (
+        "Sabine Okafor began baking bread at a market stall in 2011. "
+        "On Thursday her chain, Crumb & Co, listed its shares. Demand was strong. "
+        "Trading opened late. Analysts were upbeat. "
+        "In an interview, Okafor, 46, said she still bakes every Sunday. "
+        "Asked about investors, she was blunt: “They can push. I will not move.” "
+        "Her husband and co-founder, Daniel Okafor, runs the supply chain. "
+        "“We will grow slowly,” he said."
+    )
+    assert speakers_of(text) == ["Sabine Okafor", "Daniel Okafor"]
+
+
+def test_an_adjective_in_ing_before_a_role_is_part_of_the_subject() -> None:
+    text = (
+        "Prosecutor Tamar Kvar welcomed the verdict. "
+        "Presiding judge Teona Abas said the evidence, including the recorded calls, was strong. "
+        '"The defendant sold his office," she said.'
+    )
+    assert speakers_of(text) == ["Teona Abas"]
+
+
+def test_a_quote_with_no_cue_after_an_insert_belongs_to_the_last_subject() -> None:
+    text = (
+        "Keeper Bruno Salas retires on Sunday. “I am still afraid of crosses,” Salas said. "
+        "“He always noticed the young players,” teammate Dino Alcar said. "
+        "Salas will play his final match on Sunday. "
+        "Asked whether he would take a penalty, as fans have demanded, he laughed. "
+        "“If we are winning 4-0, maybe.”"
+    )
+    assert speakers_of(text) == ["Bruno Salas", "Dino Alcar", "Bruno Salas"]
+
+
+def test_a_possessive_after_the_verb_tells_the_subject_s_gender() -> None:
+    text = (
+        "Transport minister Halka Wron urged both sides to talk. “Patience is thin,” she said. "
+        "Commuters crowded onto buses. "
+        "Student Kasia Biel, 20, said her usual journey had taken two hours. "
+        "“I support the workers,” she said."
+    )
+    assert speakers_of(text) == ["Halka Wron", "Kasia Biel"]
+
+
+def test_a_woman_described_but_not_named_can_be_she() -> None:
+    text = (
+        "“They did everything right,” said rescue chief Lukas Imhof. "
+        "The woman, who asked not to be named, said the second night was the hardest. "
+        "“We split our last chocolate bar into twenty pieces,” she told a radio station."
+    )
+    ex = extract_quotes(text)
+    assert [q.speaker for q in ex.quotes] == ["Lukas Imhof", "The woman"]
+    assert not ex.quotes[1].named
+
+
+def test_a_trailing_said_makes_the_speaker_the_subject_of_the_sentence() -> None:
+    # `the man` could be `he` too; the main clause `Alves said` makes Alves the subject.
+    text = (
+        "Director Cedro Alves spoke to reporters. "
+        "When the officer arrived, the man charged at him, Alves said. "
+        "“The officer fired two shots,” he said."
+    )
+    assert speakers_of(text) == ["Cedro Alves"]
+
+
+def test_a_court_named_between_a_man_and_his_pronoun_does_not_hide_his_gender() -> None:
+    text = (
+        "Giorgi Tava, 58, was convicted by the Tbelsk City Court on Friday. "
+        "He faces up to 12 years in prison. Teona Abas read the verdict. "
+        "“The defendant treated his office as a business,” she said."
+    )
+    assert speakers_of(text) == ["Teona Abas"]
+
+
+def test_and_co_makes_an_organisation() -> None:
+    ex = extract_quotes("“Sales doubled,” said Crumb & Co in a statement.")
+    assert ex.quotes[0].speaker == "Crumb & Co"
+    assert ex.speakers[0].kind == "organisation"

@@ -2,10 +2,11 @@
 
 `tests/data/quotes_unseen.jsonl` holds made-up news passages in the schema of the dev files (wire,
 CNN-style run-together paragraphs, BBC and Guardian style, sport, courts, science, business,
-politics, social posts, interviews, vox pops, titles and scare quotes, stray marks). Its first 26
-passages were scored before any rule was changed for them (span F1 0.981, end-to-end F1 0.918);
-the floors below guard what the rules reach now. The file ships with the repository, so these
-tests never skip.
+politics, social posts, interviews, vox pops, titles and scare quotes, stray marks). Each batch was
+scored before any rule was changed for it, which is the honest estimate of unseen performance:
+un-01..un-26 on the engine as it was (span F1 0.981, end-to-end F1 0.918), un-27..un-38 on the
+engine after the fixes for the first batch (span F1 1.000, end-to-end F1 0.875). The floors below
+guard what the rules reach now. The file ships with the repository, so these tests never skip.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def scores() -> dict:
 
 
 def test_span_floor(scores: dict) -> None:
-    assert scores["gold"] >= 150
+    assert scores["gold"] >= 220
     assert scores["span_f1"] >= 0.97, scores["errors"]
 
 

@@ -16,6 +16,7 @@ from bot.quotes.cues import Attribution, describing_cue_before, left_attribution
 from bot.quotes.lexicon import (
     FUNCTION_WORDS,
     NAMING_VERBS,
+    ROLE_NOUNS,
     SPEECH_NOUNS,
     SPEECH_VERBS,
     TITLES,
@@ -56,6 +57,7 @@ _SMALL = words("a an the of and or for to in on at by with from as is vs vs. de 
 _PREPOSITIONS = words("on in at of for from by with about into onto via")
 _SCARE = frozenset(("so-called", "term", "word", "phrase", "slogan", "hashtag", "motto", "words"))
 _LOOKBACK = 2
+_LEAD = 2
 _SUBJECT_PRONOUNS = words("he she it they we i")
 # Verbs that give something a name; with `the` right before the quote the quote is that name.
 _NAME_GIVING = words("call calls called calling name names named dub dubs dubbed nickname nicknamed")
@@ -75,7 +77,14 @@ _CLAUSE_OPENERS = words(
     speaking writing having given unlike amid among like outside inside near behind beyond across
     around toward towards later earlier afterwards once upon""")
 _RELATIVES = words("who whom whose which where that")
+# Words opening a comma-enclosed insert that comes before the subject (`..., as fans demanded, he`).
+_INSERTS = _CLAUSE_OPENERS | words("as including especially not even")
 _CLAUSE_JOINERS = words(", ; and but so")
+# Plain reporting verbs: `..., Alexander said.` makes the speaker the main clause's subject.
+_REPORTING = words(
+    "said says told tells added adds wrote writes explained explains noted notes stated states"
+)
+_NOT_AFTER_POSSESSIVE = words("to that whether if about into on up down out off back")
 # How likely a person of unknown gender is `he` or `she` in news copy, and how far back to look.
 _UNKNOWN_GENDER_ODDS = {"m": 0.7, "f": 0.3}
 _SPOKE_BONUS = 0.25
@@ -143,6 +152,22 @@ def _term_apposition(items: tuple[Item, ...], k: int) -> bool:
     return items[j + 1].low in _TERM_NOUNS
 
 
+def _trailing_speaker(items: tuple[Item, ...]) -> Mention | None:
+    """The speaker of a sentence ending in `, NAME said.` with no quote: its main-clause subject."""
+    n = len(items)
+    last_comma = next((k for k in range(n - 1, max(0, n - 9), -1) if items[k].text == ","), None)
+    if last_comma is None or last_comma < 2 or any(it.kind == QUOTE for it in items):
+        return None
+    tail = items[last_comma + 1 :]
+    v = next((k for k, it in enumerate(tail) if it.kind == WORD and it.low in _REPORTING), None)
+    if v is None or v == 0:
+        return None  # `..., said he would stay` is no attribution
+    if any(it.kind == WORD and (it.low in _PRONOUN_GENDER or it.low == "that") for it in tail[v + 1 :]):
+        return None
+    att = right_attribution(items, last_comma - 1, n)
+    return att.mention if att is not None else None
+
+
 def _can_speak(ent: Entity | None) -> bool:
     """People and bodies speak; `The fear` or `Items` do not."""
     if ent is None:
@@ -157,7 +182,9 @@ class _Reader:
         self.text = text
         self.raw = find_quote_spans(text)
         self.starts = raw_sentence_starts(text)
-        self.windows = quote_windows(text, self.raw, self.starts, back=_LOOKBACK + 1, ahead=1)
+        self.windows = quote_windows(
+            text, self.raw, self.starts, back=_LOOKBACK + 1, ahead=1, lead=_LEAD
+        )
         self.items = build_items(text, self.raw, self.windows)
         self.sentences = split_sentences(text, self.items, frozenset(lo for lo, _ in self.windows))
         self.table = AliasTable()
@@ -166,10 +193,13 @@ class _Reader:
         self.info: list[_SentenceInfo] = [_SentenceInfo() for _ in self.sentences]
         # Sentences that attribution may read: those with a quote and the few before them.
         self.near: list[bool] = [False] * len(self.sentences)
+        lead_end = self.starts[_LEAD] if len(self.starts) > _LEAD else len(text)
         for si, sent in enumerate(self.sentences):
             if sent.has_quote:
                 for back in range(max(0, si - _LOOKBACK), si + 1):
                     self.near[back] = True
+            elif sent.start < lead_end:
+                self.near[si] = True  # the lead: where full names are introduced
         self.found: list[_Found] = []
         self.last_speaker: Entity | None = None
         self.spoke: set[int] = set()  # entities that were cue subjects: people or bodies
@@ -275,8 +305,6 @@ class _Reader:
 
     @staticmethod
     def _role_word(it: Item) -> bool:
-        from bot.quotes.lexicon import ROLE_NOUNS, TITLES
-
         low = it.low.rstrip(".")
         return low in TITLES or low in ROLE_NOUNS or (it.is_cap and low.endswith(("an", "ese", "ish")))
 
@@ -284,6 +312,9 @@ class _Reader:
 
     def sentence_subject(self, si: int) -> Mention | None:
         items = self.sentences[si].items
+        trailing = _trailing_speaker(items)
+        if trailing is not None:
+            return trailing  # `The man charged at him, Alexander said.`: the main clause's subject
         i = 0
         while i < len(items) and items[i].kind == WORD and items[i].low in ("but", "and", "yet", "so"):
             i += 1
@@ -292,7 +323,11 @@ class _Reader:
         first = items[i] if i < len(items) else None
         opener = first is not None and first.kind == WORD and (
             first.low in _CLAUSE_OPENERS
-            or (first.low.endswith(("ing", "ed")) and first.low not in _DET_START)
+            or (
+                first.low.endswith(("ing", "ed"))
+                and first.low not in _DET_START
+                and not self._modifies_a_name(items, i + 1)
+            )
         )
         if opener:
             # `After the match, X ...`, `Raised in Turin, X ...`: the subject follows the comma,
@@ -302,7 +337,10 @@ class _Reader:
                     k + 1
                     for k in range(i, min(len(items) - 1, i + 40))
                     if self._comma_at(items[k])
-                    and not (items[k + 1].kind == WORD and items[k + 1].low in _RELATIVES)
+                    and not (
+                        items[k + 1].kind == WORD
+                        and (items[k + 1].low in _RELATIVES or items[k + 1].low in _INSERTS)
+                    )
                 ),
                 None,
             )
@@ -333,6 +371,15 @@ class _Reader:
             if k == 0 and not self._name_start(self.sentences[si], 0):
                 return None  # `Victory in the final was ...`: a common word opening the sentence
         return m
+
+    @staticmethod
+    def _modifies_a_name(items: tuple[Item, ...], j: int) -> bool:
+        """`Presiding judge Nino Abashidze said`, `Retired teacher Ann Roe`: the -ing or -ed word
+        is an adjective of the subject (a role or a name follows), not a clause opener."""
+        if j >= len(items) or items[j].kind != WORD:
+            return False
+        nxt = items[j]
+        return nxt.is_cap or nxt.low.rstrip(".") in TITLES or nxt.low in ROLE_NOUNS
 
     def _comma_at(self, it: Item) -> bool:
         """A comma of the writer, or one inside the marks of a quote (`"a farce," she said`)."""
@@ -413,7 +460,13 @@ class _Reader:
         scores: dict[int, tuple[float, Entity]] = {}
 
         def consider(e: Entity, salience: float, is_subject: bool) -> None:
-            if e.kind != PERSON or e.gender not in ("", gender):
+            if e.gender not in ("", gender):
+                return
+            if e.kind == UNNAMED:
+                # `The woman, who asked not to be named, said ...`, `A senior aide resigned`.
+                if not e.roles or not (e.gender or e.roles[0] in ROLE_NOUNS):
+                    return
+            elif e.kind != PERSON:
                 return
             if e.gender:
                 agree = 1.0
@@ -466,21 +519,34 @@ class _Reader:
         """`Fatiya ... Now she runs her own business`: the first he/she after a name tells its gender."""
         if ent.gender or ent.kind != PERSON:
             return
-        others = {
-            p for k in (si, si + 1) if k < len(self.info) for p, e in self.info[k].mentions if e is not ent
+        others = {  # other people only: `was convicted by the City Court. He ...` is still about ent
+            p
+            for k in (si, si + 1)
+            if k < len(self.info)
+            for p, e in self.info[k].mentions
+            if e is not ent and e.kind == PERSON
         }
         # Only a pronoun in subject place tells: `asked her why she ...` is about someone else.
         here = [it for it in self.sentences[si].items if it.start >= subject.end]
         nxt = list(self.sentences[si + 1].items[:3]) if si + 1 < len(self.sentences) else []
         prev: Item | None = None
-        for it in here[:40] + nxt:
+        words = here[:40] + nxt
+        for n, it in enumerate(words):
             if it.start in others:
                 return  # someone else is mentioned first: the pronoun may be theirs
             if it.kind == WORD and it.low in _PRONOUN_GENDER:
-                opens_clause = it in nxt or (
+                after = words[n + 1] if n + 1 < len(words) else None
+                tells = it in nxt or (
                     it.low in ("he", "she") and prev is not None and prev.low in _CLAUSE_JOINERS
+                ) or (
+                    # `said her usual journey`, `played his last match`: a possessive before a noun.
+                    it.low in ("his", "her")
+                    and after is not None
+                    and after.kind == WORD
+                    and after.low not in FUNCTION_WORDS
+                    and after.low not in _NOT_AFTER_POSSESSIVE
                 )
-                if opens_clause:
+                if tells:
                     ent.gender = _PRONOUN_GENDER[it.low]
                 return
             prev = it

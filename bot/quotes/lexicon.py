@@ -154,7 +154,7 @@ SOURCE_NOUNS: frozenset[str] = ROLE_NOUNS | words("""
 # Words that make a capitalised name an organisation.
 ORG_WORDS: frozenset[str] = words("""
     ministry agency department university college school institute institution association
-    company corporation corp corp. inc inc. ltd ltd. llc plc group foundation council committee
+    company corporation corp corp. co co. inc inc. ltd ltd. llc plc group foundation council committee
     commission authority office service services government party police court bank fund times
     news post herald journal tribune gazette telegraph guardian press network channel radio
     television tv magazine daily weekly review center centre hospital church union league club
@@ -190,11 +190,13 @@ WEEKDAYS_MONTHS: frozenset[str] = words(
 
 MALE_TITLES: frozenset[str] = words(
     "mr mr. sir lord king prince duke baron count father brother son husband uncle nephew "
-    "congressman councilman spokesman chairman emperor sheikh"
+    "congressman councilman spokesman chairman emperor sheikh man boy grandfather widower "
+    "businessman policeman fireman grandson stepfather boyfriend"
 )
 FEMALE_TITLES: frozenset[str] = words(
     "mrs mrs. ms ms. miss dame lady queen princess duchess baroness countess mother sister "
-    "daughter wife aunt niece congresswoman councilwoman spokeswoman chairwoman empress"
+    "daughter wife aunt niece congresswoman councilwoman spokeswoman chairwoman empress woman girl "
+    "grandmother widow actress businesswoman policewoman granddaughter stepmother girlfriend"
 )
 
 # Common given names by gender: a pronoun's gender is the strongest clue to its antecedent.

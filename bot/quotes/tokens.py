@@ -79,7 +79,7 @@ def _words(text: str, start: int, end: int, out: list[Item]) -> None:
     for m in _TOKEN.finditer(text, start, end):
         tok = m.group()
         s = m.start()
-        if len(tok) == 1 and not tok.isalnum():
+        if len(tok) == 1 and not tok.isalnum() and tok != "&":  # `Crumb & Co` is one name
             if tok in _STRAY_MARKS:
                 continue  # a stray mark left over from pairing
             if tok == "." and out:
@@ -120,11 +120,14 @@ def raw_sentence_starts(text: str) -> list[int]:
 
 
 def quote_windows(
-    text: str, quotes: list[RawQuote], starts: list[int], back: int, ahead: int
+    text: str, quotes: list[RawQuote], starts: list[int], back: int, ahead: int, lead: int = 0
 ) -> list[tuple[int, int]]:
     """Text ranges around quotes (``back`` sentences before, ``ahead`` after), merged, never
-    cutting a quote: attribution only ever reads this close to a quote."""
+    cutting a quote: attribution only ever reads this close to a quote. The first ``lead``
+    sentences are read too, since news introduces its main people there by their full names."""
     spans: list[tuple[int, int]] = []
+    if lead and quotes:
+        spans.append((0, starts[lead] if lead < len(starts) else len(text)))
     for q in quotes:
         i = bisect_right(starts, q.outer_start) - 1
         j = bisect_right(starts, q.outer_end - 1)
