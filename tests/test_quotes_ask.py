@@ -297,6 +297,7 @@ async def test_quotes_about_a_topic(asker: QuoteAsker) -> None:
     [
         "Who said the soup needs more garlic?",
         "What did Jonas Brightwater say about the budget?",  # nobody of that name in the store
+        "What did Keller say about the opera?",  # a known speaker, but never on that topic
         "What did the astronaut say about the rings of Saturn?",
         "who said",
         "?",

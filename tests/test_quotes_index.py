@@ -156,8 +156,8 @@ async def test_guilds_never_share_speakers_or_quotes(db: Database) -> None:
     assert await repo.speaker_profiles(2, [m1.id]) == []
     ids = [r[0] for r in await db.fetchall("SELECT id FROM quotes WHERE guild_id = 1")]
     assert await repo.quotes_by_ids(2, ids) == []
-    assert await repo.search(2, '"gamble"', 10) == []
-    assert len(await repo.search(1, '"gamble"', 10)) == 1
+    assert await repo.search(2, [('"gamble"', 1.0)], 10) == []
+    assert len(await repo.search(1, [('"gamble"', 1.0)], 10)) == 1
 
 
 @pytest.mark.asyncio
@@ -258,7 +258,10 @@ async def test_match_counts_probe_stops_at_the_cap(db: Database) -> None:
     article = await add_article(db, 0, "Harbours")
     quotes = tuple(quote(f"The harbour is full, says skipper {n}.", f"Skipper {n}") for n in range(12))
     await index_article(db, 0, article, Extraction(quotes, ()))
-    counts = await QuoteRepo(db).match_counts(['"harbour"', '"skipper"', '"nothing"', '"harbours"'], cap=5)
+    total, counts = await QuoteRepo(db).match_counts(
+        ['"harbour"', '"skipper"', '"nothing"', '"harbours"'], cap=5
+    )
+    assert total == 12
     assert counts == [5, 5, 0, 5]  # porter stems: 'harbours' matches 'harbour'
 
 

@@ -6,11 +6,14 @@ How an answer is found, and why:
    that name or describe a speaker ("Kishida", "the South Korean president", "according to their
    coach") and the words the quote should be about. Readers paraphrase, so nothing is matched as a
    phrase: every part is a bag of stemmed words.
-2. Candidates come from FTS5 (BM25, porter stems) with an OR of the content words. An OR of common
-   words would rank a large part of a million quotes, so each word's match count is probed first
-   (counting stops at a cap) and the query keeps the rarest words within a row budget; common words
-   still count in the rerank. When the question names a speaker, that speaker's quotes are searched
-   too, and their newest quotes join the pool, so a paraphrase with no shared rare word still works.
+2. Candidates come from the FTS5 index (porter stems): the quotes that contain the most of the
+   question's words, each word weighted by its IDF. Searching common words would read a large part
+   of a million quotes, so each word's match count is probed first (counting stops at a cap) and
+   the search keeps the rarest words within a row budget; common words still count in the rerank.
+   Ranking is by weighted word matches rather than BM25, which costs several microseconds a row
+   (see `QuoteRepo.search`): the rerank below is the real ranking. When the question names a
+   speaker, that speaker's best matches and newest quotes join the pool, so a paraphrase with no
+   shared rare word still works.
 3. Each candidate is scored 0..1: the IDF-weighted share of the question's words found in the quote
    (full credit), in its sentence or mention (less), or in the article title (little), with typos
    and compounds forgiven by fuzzy matching against the candidates' words; for questions about a
@@ -35,6 +38,7 @@ from rapidfuzz import fuzz, process
 from bot.settings import QuoteSettings
 from bot.store.db import Database
 from bot.store.quotes import (
+    NAME_STOPWORDS,
     PRONOUNS,
     QuoteRepo,
     SpeakerProfile,
@@ -42,7 +46,6 @@ from bot.store.quotes import (
     TermStemmer,
     acronyms,
     fold,
-    name_terms,
     normalize_name,
     wordset,
 )
@@ -50,14 +53,17 @@ from bot.store.quotes import (
 log = logging.getLogger(__name__)
 
 # Retrieval limits: how many candidates each search adds to the pool that is reranked.
-FTS_CANDIDATES = 40
-SPEAKER_CANDIDATES = 30
-RECENT_CANDIDATES = 30
+FTS_CANDIDATES = 30
+SPEAKER_CANDIDATES = 20
+RECENT_CANDIDATES = 20
+# Speakers considered for the words describing one ("the Keldorian prime minister"), and kept.
+SPEAKER_LOOKUP = 12
+SPEAKERS_KEPT = 6
 # A word matching more quotes than this is "common": probed no further, left out of the OR query
 # while rarer words are there (the rerank still counts it).
-PROBE_CAP = 2_000
+PROBE_CAP = 600
 # Rows the OR query may have to rank: bounds the latency at a million quotes.
-ROW_BUDGET = 5_000
+ROW_BUDGET = 1_500
 MAX_QUESTION_WORDS = 32
 
 _STOPWORDS = wordset("""
@@ -294,29 +300,37 @@ class _Term:
 @dataclass
 class _Candidate:
     quote: StoredQuote
-    bm25: float | None = None
+    retrieval: float | None = None  # the search score (None: one of the speaker's newest quotes)
     score: float = 0.0
 
 
+def _keys(stems: Iterable[str]) -> frozenset[str]:
+    """First letters of the question's stems. A word whose stem could equal one of them starts with
+    the same three letters, so only such words of a candidate are stemmed: stemming is the costly
+    part of reranking, and most words of a candidate cannot match anything asked."""
+    return frozenset(s[:3] for s in stems)
+
+
 class _Fields:
-    """Stems of one candidate's fields, computed once per question."""
+    """One candidate's words (and the stems of those that may matter), computed once per question."""
 
-    __slots__ = ("context", "context_credit", "speaker", "text", "title", "vocab")
+    __slots__ = ("context", "context_credit", "context_words", "speaker", "text", "text_words", "title")
 
-    def __init__(self, quote: StoredQuote, stem: TermStemmer, titles: dict[str, set[str]]) -> None:
-        text_words = _words(quote.text)
-        ctx_words = _words(f"{quote.context} {quote.speaker_mention or ''}")
-        self.text = stem.stems(text_words)
-        self.context = stem.stems(ctx_words)
+    def __init__(
+        self, quote: StoredQuote, stem: TermStemmer, keys: frozenset[str], titles: dict[str, set[str]]
+    ) -> None:
+        self.text_words = set(_words(quote.text))
+        self.context_words = set(_words(f"{quote.context} {quote.speaker_mention or ''}"))
+        self.text = stem.stems(w for w in self.text_words if w[:3] in keys)
+        self.context = stem.stems(w for w in self.context_words if w[:3] in keys)
         title = quote.article_title or ""
         if title not in titles:  # candidates often share an article
-            titles[title] = stem.stems(_words(title))
+            titles[title] = stem.stems(w for w in _words(title) if w[:3] in keys)
         self.title = titles[title]
-        self.vocab = set(text_words) | set(ctx_words)
         # A fragment quoted inside the writer's sentence is described by that sentence ("he called
         # Japan 'an indispensable partner'"), so its words count nearly as much as the quote's.
         self.context_credit = 0.9 if quote.partial else 0.7
-        self.speaker: set[str] = set()  # words of the speaker's names and roles, when asked for
+        self.speaker: set[str] = set()  # stems of the speaker's names and roles, when asked for
 
 
 class QuoteAsker:
@@ -336,9 +350,11 @@ class QuoteAsker:
         topic_words = self._content_words(parsed.topic)
         hint_words = self._content_words(parsed.speaker_hint)
 
+        keys = _keys(self._stem.stems([*ref_words, *topic_words, *hint_words]))
+        speaker_words: dict[int, _SpeakerWords] = {}  # filled as speakers' profiles are read
         speakers: list[tuple[SpeakerProfile, float]] = []
         if ref_words:
-            speakers = await self._resolve_speakers(guild_id, ref_words)
+            speakers = await self._resolve_speakers(guild_id, ref_words, keys, speaker_words)
         loose_words: list[str] = []
         if ref_words and not speakers:
             # Nobody in the store answers to these words. They may describe who the quote is about
@@ -359,18 +375,20 @@ class QuoteAsker:
             if t.stem not in {u.stem for u in topic}
         ]
         loose = self._terms(loose_words, weights)
-        pool = await self._candidates(guild_id, all_words, counts, topic, speakers)
+        pool = await self._candidates(guild_id, all_words, counts, weights, topic, speakers)
         if not pool:
             return []
         titles: dict[str, set[str]] = {}
-        fields = {c.quote.id: _Fields(c.quote, self._stem, titles) for c in pool}
+        fields = {c.quote.id: _Fields(c.quote, self._stem, keys, titles) for c in pool}
         alternatives = self._alternatives([*topic, *loose], fields)
         profiles: dict[int, SpeakerProfile] = {p.id: p for p, _ in speakers}
         if hint_words:  # the candidates' roles may hold the description ("which coach ...")
             missing = {c.quote.speaker_id for c in pool if c.quote.speaker_id} - set(profiles)
             for p in await self._repo.speaker_profiles(guild_id, sorted(i for i in missing if i is not None)):
                 profiles[p.id] = p
-        speaker_words = {sid: _SpeakerWords(p, self._stem) for sid, p in profiles.items()}
+        for sid, p in profiles.items():
+            if sid not in speaker_words:
+                speaker_words[sid] = _SpeakerWords(p, self._stem, keys)
         if hint_words:
             for c in pool:
                 words = speaker_words.get(c.quote.speaker_id or -1)
@@ -382,7 +400,7 @@ class QuoteAsker:
             c.score = self._score(parsed.kind, c, f, topic, alternatives, ref, speaker_words)
             if loose:
                 c.score *= 0.3 + 0.7 * self._topic_cover(loose, alternatives, f)[0]
-        pool.sort(key=lambda c: (-c.score, c.bm25 if c.bm25 is not None else 0.0, -c.quote.id))
+        pool.sort(key=lambda c: (-c.score, -(c.retrieval or 0.0), -c.quote.id))
         chosen = self._dedupe(parsed.kind, pool, limit)
         missing = {c.quote.speaker_id for c in chosen if c.quote.speaker_id} - set(profiles)
         for p in await self._repo.speaker_profiles(guild_id, sorted(i for i in missing if i is not None)):
@@ -401,8 +419,8 @@ class QuoteAsker:
 
     async def _weights(self, words: Sequence[str]) -> tuple[dict[str, float], dict[str, int]]:
         """IDF of each word from a capped match count (a count at the cap means "at least")."""
-        counts = await self._repo.match_counts([_phrase(w) for w in words], PROBE_CAP)
-        total = max(await self._repo.size_estimate(), 1)
+        total, counts = await self._repo.match_counts([_phrase(w) for w in words], PROBE_CAP)
+        total = max(total, 1)
         rarest = math.log(1.0 + (total - 0.5) / 1.5)
         weights: dict[str, float] = {}
         for word, df in zip(words, counts, strict=True):
@@ -427,29 +445,26 @@ class QuoteAsker:
         guild_id: int,
         words: Sequence[str],
         counts: dict[str, int],
+        weights: dict[str, float],
         topic: Sequence[_Term],
         speakers: Sequence[tuple[SpeakerProfile, float]],
     ) -> list[_Candidate]:
-        # Words no quote contains may be misspelt: their first letters, as a prefix query, are
-        # probed too and compete for the row budget like any word.
-        unseen = [w for w in words if counts.get(w, 0) == 0 and len(w) >= 5 and not w.isdigit()]
-        prefixes = {w: _prefix(w) for w in unseen[:4]}
-        exprs = {_phrase(w): counts.get(w, 0) for w in words}
-        if prefixes:
-            found = await self._repo.match_counts(list(prefixes.values()), PROBE_CAP)
-            exprs.update(zip(prefixes.values(), found, strict=True))
+        """The pool to rerank: the guild's quotes matching most of the rarest words, the best of the
+        speakers asked about, and those speakers' newest quotes (a paraphrase may share no word)."""
+        topic_words = [t.word for t in topic]
+        terms = _search_terms(
+            {w: counts.get(w, 0) for w in topic_words},
+            {w: counts.get(w, 0) for w in words if w not in topic_words},
+            weights,
+        )
+        ids = [p.id for p, _ in speakers]
         hits: dict[int, float | None] = {}
-        match = _match_expression(exprs)
-        if match:
-            for qid, rank in await self._repo.search(guild_id, match, FTS_CANDIDATES):
-                hits[qid] = rank
-        if speakers:
-            ids = [p.id for p, _ in speakers]
-            topic_exprs = {e: exprs[e] for t in topic for e in (_phrase(t.word), prefixes.get(t.word)) if e}
-            topic_match = _match_expression(topic_exprs)
-            if topic_match:
-                for qid, rank in await self._repo.search(guild_id, topic_match, SPEAKER_CANDIDATES, ids):
-                    hits.setdefault(qid, rank)
+        together = len(terms) == 1 and " AND " in terms[0][0]
+        if together and (await self._repo.match_counts([terms[0][0]], PROBE_CAP))[1][0] >= PROBE_CAP:
+            terms = []  # common words that go together ('police chief'): too many quotes
+        if terms:
+            hits.update(await self._repo.search(guild_id, terms, FTS_CANDIDATES, ids, SPEAKER_CANDIDATES))
+        if ids:
             recent = RECENT_CANDIDATES if topic else 2 * RECENT_CANDIDATES
             for qid in await self._repo.recent_quote_ids(guild_id, ids, recent):
                 hits.setdefault(qid, None)
@@ -459,23 +474,35 @@ class QuoteAsker:
         return [_Candidate(q, hits.get(q.id)) for q in quotes]
 
     async def _resolve_speakers(
-        self, guild_id: int, ref_words: Sequence[str]
+        self,
+        guild_id: int,
+        ref_words: Sequence[str],
+        keys: frozenset[str],
+        speaker_words: dict[int, _SpeakerWords],
     ) -> list[tuple[SpeakerProfile, float]]:
         """Speakers whose names, aliases or roles cover the words describing them, best first."""
         terms = sorted({self._stem.stem(w) for w in ref_words})
-        found = await self._repo.speakers_by_terms(guild_id, terms + await self._misspelt(guild_id, terms))
+        found = await self._repo.speakers_by_terms(guild_id, terms, SPEAKER_LOOKUP)
+        if not found or found[0][1] < len(terms):  # some word names nobody: maybe misspelt
+            known = await self._repo.known_speaker_terms(guild_id, terms)
+            unknown = [t for t in terms if t not in known]
+            extra = await self._misspelt(guild_id, unknown)
+            if extra:
+                found = await self._repo.speakers_by_terms(guild_id, terms + extra, SPEAKER_LOOKUP)
         if not found:
             return []
         profiles = await self._repo.speaker_profiles(guild_id, [sid for sid, _ in found])
         ref = self._terms(ref_words, {w: 1.0 for w in ref_words})
-        scored = [(p, _speaker_cover(ref, _SpeakerWords(p, self._stem), None)) for p in profiles]
+        for p in profiles:
+            speaker_words[p.id] = _SpeakerWords(p, self._stem, keys)
+        scored = [(p, _speaker_cover(ref, speaker_words[p.id], None)) for p in profiles]
         scored = [(p, s) for p, s in scored if s >= 0.4]
         if not scored:
             return []
         best = max(s for _, s in scored)
         scored = [(p, s) for p, s in scored if s >= best - 0.2]
         scored.sort(key=lambda ps: -ps[1])
-        return scored[:20]
+        return scored[:SPEAKERS_KEPT]
 
     async def _misspelt(self, guild_id: int, terms: Sequence[str]) -> list[str]:
         """Speaker words close to a question word that matches none ('kishda' -> 'kishida')."""
@@ -495,21 +522,20 @@ class QuoteAsker:
         """Forgive typos, derivations and acronyms: a question word found in no candidate may match
         a close spelling ('ukriane', 'favours'), a longer word built on it ('cleanup', 'cowardice'),
         or with its neighbours the initials a candidate uses ('air traffic control' -> 'ATC').
-        Returns, per question stem, the candidate stems it may match and the credit each earns."""
+        Returns, per question stem, the candidates' words it may match and the credit each earns."""
         found: dict[str, dict[str, float]] = {}
         if not topic:
             return found
         vocab: set[str] = set()
         stems: set[str] = set()
         for f in fields.values():
-            vocab |= f.vocab
+            vocab |= f.text_words | f.context_words
             stems |= f.text | f.context
         vocab_list = sorted(v for v in vocab if len(v) >= 3 and not v.isdigit())
 
         def add(term: _Term, word: str, credit: float) -> None:
             alts = found.setdefault(term.stem, {})
-            alt = self._stem.stem(word)
-            alts[alt] = max(credit, alts.get(alt, 0.0))
+            alts[word] = max(credit, alts.get(word, 0.0))
 
         for term in topic:
             if term.stem in stems or len(term.word) < 3 or term.word.isdigit():
@@ -548,10 +574,10 @@ class QuoteAsker:
                 m = 0.9
             else:
                 m = 0.3 if t.stem in f.title else 0.0
-                for alt, credit in alternatives.get(t.stem, {}).items():
-                    if alt in f.text:
+                for word, credit in alternatives.get(t.stem, {}).items():
+                    if word in f.text_words:
                         m = max(m, credit)
-                    elif alt in f.context:
+                    elif word in f.context_words:
                         m = max(m, credit * f.context_credit)
             matched += t.weight * m
         return (matched / total if total else 0.0), matched
@@ -575,8 +601,11 @@ class QuoteAsker:
             topic_score = 0.0
         if ref:
             spk = _speaker_cover(ref, words, f)
-            # Salience only breaks near-ties between quotes of the speaker that match equally.
+            # Salience only breaks near-ties between quotes of the speaker that match equally. A
+            # quote of the right speaker on none of the asked topic is not an answer by itself.
             with_topic = 0.45 * spk + 0.52 * topic_score + 0.03 * _salience(c.quote)
+            if topic_score == 0.0:
+                with_topic *= 0.7
             score = with_topic if topic else spk * (0.8 + 0.2 * _salience(c.quote))
         else:
             score = topic_score
@@ -606,30 +635,39 @@ class QuoteAsker:
 
 
 class _SpeakerWords:
-    """A speaker's names and descriptions as stems, computed once per speaker per question."""
+    """A speaker's names and descriptions as stems, computed once per speaker per question (only
+    the words that may match the question, see `_keys`)."""
 
-    __slots__ = ("canonical", "described", "names", "raw")
+    __slots__ = ("canonical", "canonical_size", "described", "names", "raw")
 
-    def __init__(self, profile: SpeakerProfile, stem: TermStemmer) -> None:
+    def __init__(self, profile: SpeakerProfile, stem: TermStemmer, keys: frozenset[str]) -> None:
         # names: a whole name, a surname, a one-word alias ('KCNA'), an acronym of the name;
         # described: any word of the name, longer aliases ('Prime Minister Ishiba') and roles;
-        # raw: the same words unstemmed, for typos ('defence' ~ 'defense').
+        # raw: every word unstemmed, for typos ('defence' ~ 'defense').
+        def terms(text: str) -> set[str]:
+            words = [w for w in normalize_name(text).split() if w not in NAME_STOPWORDS]
+            self.raw.update(words)
+            found = stem.stems(w for w in words if w[:3] in keys)
+            return found | {stem.stem(a) for a in acronyms(text) if a[:3] in keys}
+
+        self.raw: set[str] = set()
         self.names: set[str] = set()
         self.described: set[str] = set()
-        self.raw: set[str] = set()
-        self.canonical = name_terms(profile.canonical_name, stem) - acronyms(profile.canonical_name)
+        canonical_words = [
+            w for w in normalize_name(profile.canonical_name).split() if w not in NAME_STOPWORDS
+        ]
+        self.canonical_size = len(canonical_words)
+        self.canonical = stem.stems(w for w in canonical_words if w[:3] in keys)
         for text in (profile.canonical_name, *profile.aliases, *profile.roles):
-            self.described |= name_terms(text, stem)
-            self.raw |= set(normalize_name(text).split())
+            self.described |= terms(text)
         if profile.kind == "unnamed":
             return
-        words = normalize_name(profile.canonical_name).split()
-        if words:
-            self.names.add(stem.stem(words[-1]))  # the surname ("Ishiba"), an organisation's head noun
-        self.names |= {stem.stem(a) for a in acronyms(profile.canonical_name) if len(a) > 2}
+        if canonical_words and canonical_words[-1][:3] in keys:
+            self.names.add(stem.stem(canonical_words[-1]))  # the surname, an organisation's head noun
+        self.names |= {stem.stem(a) for a in acronyms(profile.canonical_name) if len(a) > 2 and a[:3] in keys}
         for alias in profile.aliases:
             if len(normalize_name(alias).split()) == 1:
-                self.names |= name_terms(alias, stem)
+                self.names |= terms(alias)
 
 
 def _speaker_cover(ref: Sequence[_Term], words: _SpeakerWords | None, f: _Fields | None) -> float:
@@ -657,7 +695,7 @@ def _speaker_cover(ref: Sequence[_Term], words: _SpeakerWords | None, f: _Fields
             m = 0.0
         matched += t.weight * m
     cover = matched / total if total else 0.0
-    in_name = words is not None and bool(words.canonical) and hits_in_name >= min(2, len(words.canonical))
+    in_name = words is not None and words.canonical_size > 0 and hits_in_name >= min(2, words.canonical_size)
     if strong or in_name:
         cover = max(cover, 0.85)  # a name is decisive even when the rest of the description is not
     return cover
@@ -676,29 +714,33 @@ def _salience(q: StoredQuote) -> float:
     return 0.6 * length + 0.4 * (0.0 if q.partial else 1.0)
 
 
-def _match_expression(exprs: dict[str, int]) -> str:
-    """An OR of the rarest expressions whose match counts fit the row budget; if every one is
-    common, an AND of the rarest few (an intersection is cheap and still selective)."""
-    known = sorted((n, e) for e, n in exprs.items() if n > 0)
-    chosen: list[str] = []
+def _search_terms(
+    first: dict[str, int], then: dict[str, int], weights: dict[str, float]
+) -> list[tuple[str, float]]:
+    """FTS5 terms and weights to search for, from words and their match counts: the rarest of
+    `first` (the topic) that fit the row budget, then the rarest of `then` in what is left. When
+    every word is common, one AND of the rarest few (an intersection is cheap and still selective,
+    but the caller probes it: words may go together). Misspelt words match nothing and are left to
+    the rerank: a prefix query would cost more than the whole budget."""
+    chosen: list[tuple[str, float]] = []
     budget = 0
-    for n, expr in known:
-        if n >= PROBE_CAP or (chosen and budget + n > ROW_BUDGET):
-            break
-        chosen.append(expr)
-        budget += n
+    for group in (first, then):
+        for n, word in sorted((n, w) for w, n in group.items() if n > 0):
+            if n >= PROBE_CAP or (chosen and budget + n > ROW_BUDGET):
+                break
+            chosen.append((_phrase(word), weights.get(word, 1.0)))
+            budget += n
     if chosen:
-        return " OR ".join(chosen)
-    return " AND ".join([e for _, e in known if not e.endswith("*")][:3])
+        return chosen
+    common = [w for _, w in sorted((n, w) for w, n in {**then, **first}.items() if n > 0)]
+    if len(common) < 2:
+        return []  # one common word alone would match a large part of the store: too vague to search
+    return [(" AND ".join(_phrase(w) for w in common[:3]), 1.0)]
 
 
 def _phrase(word: str) -> str:
     """A word as an FTS5 string: inside double quotes every character is literal (quotes doubled)."""
     return '"' + word.replace('"', '""') + '"'
-
-
-def _prefix(word: str) -> str:
-    return _phrase(word[:4]) + "*"
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from bot.store.db import Database
 log = logging.getLogger(__name__)
 
 _SQL_CHUNK = 500  # bound parameters per IN (...) list, well under SQLite's limit
+_SEARCH_POOL = 150  # best matches of all guilds looked up for their guild, see `QuoteRepo.search`
 _NON_WORD = re.compile(r"[^\w]+")
 _POSSESSIVE = re.compile(r"(\w)['’]s\b")
 _LIKE_SPECIAL = re.compile(r"([\\%_])")
@@ -44,7 +45,7 @@ def wordset(text: str) -> frozenset[str]:
 
 
 # Words that say nothing about who a speaker is; never indexed as speaker terms.
-_NAME_STOPWORDS = wordset(
+NAME_STOPWORDS = wordset(
     "the a an of and or for in on at to from by with his her their its as is was who which that"
 )
 # A bare pronoun is a mention, never an alias.
@@ -55,6 +56,8 @@ KINDS = frozenset({"person", "organisation", "unnamed"})
 
 def fold(text: str) -> str:
     """Lower-case without accents, so 'Wallström' and 'Wallstrom' are one name."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
@@ -87,11 +90,16 @@ class TermStemmer:
             self._memo[word] = found
         return found
 
+    def stems(self, words: Iterable[str]) -> set[str]:
+        """The stems of many words (the hot path of reranking: memo hits without method calls)."""
+        memo = self._memo
+        return {memo[w] if w in memo else self.stem(w) for w in words}
+
 
 def name_terms(text: str, stemmer: TermStemmer) -> set[str]:
     """Stems of the meaningful words of a name or role ('Prime Minister Ishiba' -> prime, minist,
     ishiba), and the acronyms of its capitalised runs ('United Nations official' -> un)."""
-    terms = {stemmer.stem(w) for w in normalize_name(text).split() if w not in _NAME_STOPWORDS}
+    terms = {stemmer.stem(w) for w in normalize_name(text).split() if w not in NAME_STOPWORDS}
     return terms | {stemmer.stem(a) for a in acronyms(text)}
 
 
@@ -263,8 +271,9 @@ class QuoteRepo:
             article_ids = [item.article_id for item in batch]
             previous = await self._speakers_of_articles(conn, guild_id, article_ids)
             await conn.executemany(
-                "DELETE FROM quotes WHERE guild_id = ? AND article_id = ?",
-                [(guild_id, a) for a in article_ids],
+                # "+guild_id": look the article up by its index, not every quote of the guild.
+                "DELETE FROM quotes WHERE article_id = ? AND +guild_id = ?",
+                [(a, guild_id) for a in article_ids],
             )
             speakers = self._merge_speaker_records(batch)
             ids = await self._upsert_speakers(conn, guild_id, list(speakers.values()))
@@ -331,7 +340,7 @@ class QuoteRepo:
         found: set[int] = set()
         for chunk in _chunks(article_ids):
             async with conn.execute(
-                "SELECT DISTINCT speaker_id FROM quotes WHERE guild_id = ? "
+                "SELECT DISTINCT speaker_id FROM quotes WHERE +guild_id = ? "
                 f"AND article_id IN ({_marks(len(chunk))}) AND speaker_id IS NOT NULL",
                 (guild_id, *chunk),
             ) as cur:
@@ -533,47 +542,42 @@ class QuoteRepo:
 
     async def speaker_profiles(self, guild_id: int, speaker_ids: Sequence[int]) -> list[SpeakerProfile]:
         """Profiles in the order of `speaker_ids` (ids of another guild are left out)."""
-        if not speaker_ids:
-            return []
-        base: dict[int, aiosqlite.Row] = {}
-        row: aiosqlite.Row | None
+        base: dict[int, tuple[str, str, int | None]] = {}
         aliases: dict[int, list[str]] = {}
         roles: dict[int, list[str]] = {}
         for chunk in _chunks(list(dict.fromkeys(speaker_ids))):
+            # One round trip: the speakers, then their aliases and roles in the order they came.
             marks = _marks(len(chunk))
-            for row in await self._db.fetchall(
-                "SELECT id, canonical_name, kind, discord_user_id FROM speakers "
-                f"WHERE guild_id = ? AND id IN ({marks})",
-                (guild_id, *chunk),
-            ):
-                base[int(row[0])] = row
-            for row in await self._db.fetchall(
-                f"SELECT speaker_id, alias FROM speaker_aliases WHERE speaker_id IN ({marks}) ORDER BY rowid",
-                tuple(chunk),
-            ):
-                aliases.setdefault(int(row[0]), []).append(row[1])
-            for row in await self._db.fetchall(
-                f"SELECT speaker_id, role FROM speaker_roles WHERE speaker_id IN ({marks}) ORDER BY rowid",
-                tuple(chunk),
-            ):
-                roles.setdefault(int(row[0]), []).append(row[1])
+            rows = await self._db.fetchall(
+                "SELECT s.id, 0, s.canonical_name, s.kind, s.discord_user_id FROM speakers s "
+                f"WHERE s.guild_id = ? AND s.id IN ({marks}) "
+                "UNION ALL SELECT a.speaker_id, 1, a.alias, NULL, a.rowid FROM speaker_aliases a "
+                f"WHERE a.speaker_id IN ({marks}) "
+                "UNION ALL SELECT r.speaker_id, 2, r.role, NULL, r.rowid FROM speaker_roles r "
+                f"WHERE r.speaker_id IN ({marks}) ORDER BY 2, 5",
+                (guild_id, *chunk, *chunk, *chunk),
+            )
+            for sid, part, text, kind, extra in rows:
+                if part == 0:
+                    base[int(sid)] = (text, kind, extra)
+                else:
+                    (aliases if part == 1 else roles).setdefault(int(sid), []).append(text)
         profiles = []
         for sid in dict.fromkeys(speaker_ids):
-            row = base.get(sid)
-            if row is None:
+            if sid not in base:
                 continue
+            canonical, kind, discord_user_id = base[sid]
             names = aliases.get(sid, [])
-            is_member = row[3] is not None
-            shown = names[-1] if is_member and names else row[1]
+            shown = names[-1] if discord_user_id is not None and names else canonical
             profiles.append(
                 SpeakerProfile(
                     id=sid,
                     name=shown,
-                    canonical_name=row[1],
-                    kind=row[2],
+                    canonical_name=canonical,
+                    kind=kind,
                     aliases=tuple(names),
                     roles=tuple(roles.get(sid, [])),
-                    discord_user_id=row[3],
+                    discord_user_id=discord_user_id,
                 )
             )
         return profiles
@@ -593,66 +597,127 @@ class QuoteRepo:
         )
         return [(int(r[0]), int(r[1])) for r in rows]
 
-    async def speaker_terms_with_prefix(self, guild_id: int, prefix: str, limit: int = 50) -> list[str]:
-        """Name words starting with `prefix`: candidates when a name in a question is misspelt."""
+    async def known_speaker_terms(self, guild_id: int, terms: Sequence[str]) -> set[str]:
+        """Which of these stems are words of some speaker of the guild."""
+        terms = sorted(set(terms))
+        if not terms:
+            return set()
         rows = await self._db.fetchall(
-            "SELECT DISTINCT term FROM speaker_terms WHERE guild_id = ? AND term >= ? AND term < ? "
-            "AND field = 'name' LIMIT ?",
-            (guild_id, prefix, prefix + "\U0010ffff", limit),
+            f"SELECT DISTINCT term FROM speaker_terms WHERE guild_id = ? AND term IN ({_marks(len(terms))})",
+            (guild_id, *terms),
         )
-        return [str(r[0]) for r in rows]
+        return {str(r[0]) for r in rows}
+
+    async def speaker_name_terms_near(self, guild_id: int, words: Sequence[str]) -> dict[str, list[str]]:
+        """For each word, the guild's name words with its first letter and about its length: the
+        candidates when a name in a question is misspelt ('aduriz' -> 'arduriz')."""
+        words = [w for w in dict.fromkeys(words) if w]
+        if not words:
+            return {}
+        part = (
+            "SELECT DISTINCT ?, term FROM speaker_terms WHERE guild_id = ? AND term >= ? AND term < ? "
+            "AND field = 'name' AND length(term) BETWEEN ? AND ?"
+        )
+        params: list[object] = []
+        for w in words:
+            params += [w, guild_id, w[0], w[0] + "\U0010ffff", len(w) - 2, len(w) + 2]
+        rows = await self._db.fetchall(" UNION ALL ".join([part] * len(words)), params)
+        found: dict[str, list[str]] = {w: [] for w in words}
+        for word, term in rows:
+            found[word].append(term)
+        return found
 
     # Search ---------------------------------------------------------------------------------------
 
-    async def match_counts(self, expressions: Sequence[str], cap: int) -> list[int]:
-        """How many quotes (all guilds) each FTS5 expression matches, counting no further than `cap`:
-        a bounded probe that tells rare words from common ones without reading whole posting lists."""
-        if not expressions:
-            return []
+    async def match_counts(self, expressions: Sequence[str], cap: int) -> tuple[int, list[int]]:
+        """(roughly how many quotes the index holds, how many quotes each FTS5 expression matches
+        counting no further than `cap`), over all guilds: a bounded probe that tells rare words from
+        common ones without reading whole posting lists."""
         probe = "(SELECT count(*) FROM (SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH ? LIMIT ?))"
-        sql = "SELECT " + ", ".join([probe] * len(expressions))
+        sql = "SELECT (SELECT coalesce(max(id), 0) FROM quotes)" + "".join(f", {probe}" for _ in expressions)
         params: list[object] = []
         for expr in expressions:
             params += [expr, cap]
         row = await self._db.fetchone(sql, params)
-        return [int(v) for v in row] if row else [0] * len(expressions)
+        if row is None:
+            return 0, [0] * len(expressions)
+        return int(row[0]), [int(v) for v in row[1:]]
 
     async def search(
         self,
         guild_id: int,
-        match: str,
+        terms: Sequence[tuple[str, float]],
         limit: int,
-        speaker_ids: Sequence[int] | None = None,
+        speaker_ids: Sequence[int] = (),
+        speaker_limit: int = 0,
     ) -> list[tuple[int, float]]:
-        """(quote id, bm25) of the guild's best quotes for an FTS5 expression, best first. Words in
-        the quote count twice as much as words in the mention or the sentence around it.
-        `match` must be built by the caller from quoted tokens: it is passed to MATCH as is."""
-        sql = (
-            "SELECT q.id, bm25(quotes_fts, 2.0, 1.0, 1.0) AS score FROM quotes_fts "
-            "JOIN quotes q ON q.id = quotes_fts.rowid WHERE quotes_fts MATCH ? AND q.guild_id = ?"
+        """(quote id, score) of the guild's quotes that match the most of `terms`, best first: the
+        best `limit` of all and the best `speaker_limit` of the given speakers.
+
+        Each term is an FTS5 expression with a weight (the caller's IDF); a quote scores the sum of
+        the weights of the terms it matches. This is coordination-level ranking, not BM25: reading
+        the posting lists costs a fraction of a microsecond a row while BM25 costs several (it reads
+        each row's column sizes and term positions), and the caller reranks the pool anyway. Ties go
+        to the newest quote. The expressions must be built by the caller from quoted tokens: they
+        are passed to MATCH as they are.
+
+        The index is shared by all guilds, so the best `_SEARCH_POOL` ids of all are kept and only
+        those are looked up for their guild and speaker; when other guilds crowd this one out of
+        that pool, the slower exact query (every match looked up) runs instead."""
+        if not terms:
+            return []
+        union = " UNION ALL ".join(
+            ["SELECT rowid AS id, ? AS w FROM quotes_fts WHERE quotes_fts MATCH ?"] * len(terms)
         )
-        params: list[object] = [match, guild_id]
-        if speaker_ids is not None:
-            if not speaker_ids:
-                return []
-            ids = list(speaker_ids)[:_SQL_CHUNK]
-            sql += f" AND q.speaker_id IN ({_marks(len(ids))})"
-            params += ids
-        sql += " ORDER BY score LIMIT ?"
-        params.append(limit)
-        rows = await self._db.fetchall(sql, params)
-        return [(int(r[0]), float(r[1])) for r in rows]
+        grouped = f"SELECT id, sum(w) AS s FROM ({union}) GROUP BY id"
+        params: list[object] = []
+        for expr, weight in terms:
+            params += [weight, expr]
+        rows = await self._db.fetchall(f"{grouped} ORDER BY s DESC, id DESC LIMIT ?", [*params, _SEARCH_POOL])
+        scores = {int(r[0]): float(r[1]) for r in rows}
+        owners = await self._speakers_in_guild(guild_id, list(scores))
+        if len(owners) < limit and len(scores) == _SEARCH_POOL:
+            exact = await self._db.fetchall(
+                f"SELECT g.id, g.s, q.speaker_id FROM ({grouped}) g JOIN quotes q ON q.id = g.id "
+                "WHERE +q.guild_id = ? ORDER BY g.s DESC, g.id DESC LIMIT ?",
+                [*params, guild_id, _SEARCH_POOL],
+            )
+            scores = {int(r[0]): float(r[1]) for r in exact}
+            owners = {int(r[0]): r[2] for r in exact}
+        ranked = [qid for qid in scores if qid in owners]  # already best first
+        chosen = ranked[:limit]
+        if speaker_limit > 0 and speaker_ids:
+            wanted = set(speaker_ids)
+            chosen += [qid for qid in ranked[limit:] if owners[qid] in wanted][:speaker_limit]
+        return [(qid, scores[qid]) for qid in chosen]
+
+    async def _speakers_in_guild(self, guild_id: int, quote_ids: Sequence[int]) -> dict[int, int | None]:
+        """Speaker id by quote id, for the quotes among `quote_ids` that belong to the guild."""
+        found: dict[int, int | None] = {}
+        for chunk in _chunks(quote_ids):
+            rows = await self._db.fetchall(
+                f"SELECT id, speaker_id FROM quotes WHERE id IN ({_marks(len(chunk))}) AND +guild_id = ?",
+                (*chunk, guild_id),
+            )
+            found.update((int(r[0]), r[1]) for r in rows)
+        return found
 
     async def recent_quote_ids(self, guild_id: int, speaker_ids: Sequence[int], limit: int) -> list[int]:
-        """The newest quotes of these speakers: the pool for "what did X say" with no topic."""
-        ids = list(speaker_ids)[:_SQL_CHUNK]
+        """The newest quotes of these speakers, about `limit` in all, shared out between them: the
+        pool for "what did X say" with no topic. Each speaker's newest are read from the end of its
+        index range, so a speaker with fifty thousand quotes costs no more than one with five."""
+        ids = list(dict.fromkeys(speaker_ids))[:50]
         if not ids:
             return []
-        rows = await self._db.fetchall(
-            f"SELECT id FROM quotes WHERE speaker_id IN ({_marks(len(ids))}) AND guild_id = ? "
-            "ORDER BY id DESC LIMIT ?",
-            (*ids, guild_id, limit),
+        each = max(3, -(-limit // len(ids)))
+        part = (
+            "SELECT * FROM (SELECT id FROM quotes WHERE speaker_id = ? AND +guild_id = ? "
+            "ORDER BY id DESC LIMIT ?)"
         )
+        params: list[object] = []
+        for sid in ids:
+            params += [sid, guild_id, each]
+        rows = await self._db.fetchall(" UNION ALL ".join([part] * len(ids)), params)
         return [int(r[0]) for r in rows]
 
     async def quotes_by_ids(self, guild_id: int, quote_ids: Sequence[int]) -> list[StoredQuote]:
@@ -665,7 +730,7 @@ class QuoteRepo:
                 "s.canonical_name, s.kind, s.discord_user_id, a.title, coalesce(a.canonical_url, a.url) "
                 "FROM quotes q LEFT JOIN speakers s ON s.id = q.speaker_id "
                 "LEFT JOIN articles a ON a.id = q.article_id "
-                f"WHERE q.guild_id = ? AND q.id IN ({_marks(len(chunk))})",
+                f"WHERE +q.guild_id = ? AND q.id IN ({_marks(len(chunk))})",
                 (guild_id, *chunk),
             )
             for r in rows:
@@ -692,10 +757,6 @@ class QuoteRepo:
                     )
                 )
         return found
-
-    async def size_estimate(self) -> int:
-        """Roughly how many quotes the FTS index holds (all guilds), without counting rows."""
-        return int(await self._db.fetchval("SELECT coalesce(max(id), 0) FROM quotes") or 0)
 
     async def counts(self, guild_id: int) -> QuoteCounts:
         row = await self._db.fetchone(
