@@ -349,3 +349,26 @@ def test_and_co_makes_an_organisation() -> None:
     ex = extract_quotes("“Sales doubled,” said Crumb & Co in a statement.")
     assert ex.quotes[0].speaker == "Crumb & Co"
     assert ex.speakers[0].kind == "organisation"
+
+
+def test_an_indefinite_apposition_never_names_the_speaker() -> None:
+    text = 'Senator Luz Ortega, a Democrat from the Valle district, called it "a historic law."'
+    assert speakers_of(text) == ["Luz Ortega"]
+
+
+def test_a_capitalised_adjective_before_a_role_noun_stays_in_the_description() -> None:
+    text = (
+        "Foreign Minister Jan Novak said talks had gone well. "
+        "His Kolmari counterpart, Aigul Sadyk, was more guarded. "
+        "“Our position has not changed,” she said."
+    )
+    assert speakers_of(text) == ["Aigul Sadyk"]
+
+
+def test_an_apposed_role_makes_a_person_and_names_them_later() -> None:
+    text = (
+        "Later that day I met Amina Yusuf, a nurse who has waited two years for a decision. "
+        "She is not allowed to work. “I could be helping in a hospital,” she said. "
+        "“Every morning I check the post,” the nurse added."
+    )
+    assert speakers_of(text) == ["Amina Yusuf", "Amina Yusuf"]

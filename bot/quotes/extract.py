@@ -80,6 +80,7 @@ _RELATIVES = words("who whom whose which where that")
 # Words opening a comma-enclosed insert that comes before the subject (`..., as fans demanded, he`).
 _INSERTS = _CLAUSE_OPENERS | words("as including especially not even")
 _CLAUSE_JOINERS = words(", ; and but so")
+_APPOSITION_OPENERS = words("a an the his her their its")
 # Plain reporting verbs: `..., Alexander said.` makes the speaker the main clause's subject.
 _REPORTING = words(
     "said says told tells added adds wrote writes explained explains noted notes stated states"
@@ -150,6 +151,17 @@ def _term_apposition(items: tuple[Item, ...], k: int) -> bool:
     if j + 1 >= len(items) or items[j].low not in ("a", "an", "the"):
         return False
     return items[j + 1].low in _TERM_NOUNS
+
+
+def _apposed_role(items: tuple[Item, ...], j: int) -> Mention | None:
+    """`, a nurse who ...` / `, the club's captain,` right after a name: a description of them."""
+    if j + 2 >= len(items) or items[j].text != "," or items[j + 1].low not in _APPOSITION_OPENERS:
+        return None
+    phrase = phrase_after(items, j + 1, len(items))
+    m = analyse(phrase) if phrase else None
+    if m is None or m.kind != COMMON or m.head not in ROLE_NOUNS or m.gender == "p":
+        return None
+    return m
 
 
 def _trailing_speaker(items: tuple[Item, ...]) -> Mention | None:
@@ -250,6 +262,7 @@ class _Reader:
         """
         found: list[tuple[int, Mention]] = []
         parsed: dict[tuple[str, ...], Mention | None] = {}
+        appositions: dict[int, Mention] = {}
         for si, sent in sentences:
             items = sent.items
             i = 0
@@ -295,11 +308,22 @@ class _Reader:
                     m = parsed[key] = analyse(items[b:cut])
                 if m is not None and m.kind == NAME and m.name:
                     found.append((si, m))
+                    role = _apposed_role(items, cut) if not m.org else None
+                    if role is not None:
+                        appositions[m.start] = role
                 i = max(cut, i + 1)
         for si, m in sorted(found, key=lambda x: -len(x[1].name)):
             ent = self.table.add_name(m)
             if si >= 0:
                 self.info[si].mentions.append((m.start, ent))
+            role = appositions.get(m.start)
+            if role is not None and ent.kind == PERSON:
+                # `Amina Yusuf, a nurse who ...`: a person, and `the nurse` later means her.
+                if role.text not in ent.roles:
+                    ent.roles.append(role.text)
+                ent.titled = True
+                if role.gender in ("m", "f") and not ent.gender:
+                    ent.gender = role.gender
         for inf in self.info:
             inf.mentions.sort(key=lambda x: x[0])
 
@@ -339,7 +363,12 @@ class _Reader:
                     if self._comma_at(items[k])
                     and not (
                         items[k + 1].kind == WORD
-                        and (items[k + 1].low in _RELATIVES or items[k + 1].low in _INSERTS)
+                        and (
+                            items[k + 1].low in _RELATIVES
+                            or items[k + 1].low in _INSERTS
+                            # `I met Amina Yusuf, a nurse who ...`: an apposition, not the subject
+                            or (items[k + 1].low in ("a", "an") and is_name_token(items[k - 1]))
+                        )
                     )
                 ),
                 None,

@@ -133,7 +133,8 @@ ROLE_NOUNS: frozenset[str] = words("""
     boyfriend fiance fiancee widow widower chef owner proprietor landlord tenant passenger
     inmate prisoner suspect defendant plaintiff juror councillor councilor diplomat envoy
     negotiator mediator minister premier king queen prince princess official officials source
-    sources insider insiders
+    sources insider insiders counterpart predecessor successor rival opponent ally teammate
+    campaigner pensioner commuter shopper customer patient resident
     """)
 
 # Common nouns that make an unnamed source (`a spokesperson`, `officials`, `one senior official`).

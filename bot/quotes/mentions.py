@@ -214,6 +214,11 @@ def analyse(items: Sequence[Item]) -> Mention | None:
         low = strip_possessive(words[0].low)
         return Mention(words[0].text, start, end, PRONOUN, gender=PRONOUNS[low])
     toks = [w.text for w in words]
+    if len(words) > 1 and words[0].low in ("a", "an"):
+        # `a Democrat from the Valle district`, `an Estravan diplomat`: an indefinite phrase
+        # describes someone; it never names them.
+        cut = next((i for i, w in enumerate(toks) if w in _NP_PREPS and i > 0), len(toks))
+        return _describe(text, start, end, toks[:cut], toks[cut:])
     while len(words) > 1 and words[0].low in _DETERMINERS and words[0].low != "the" and words[1].is_cap:
         words = words[1:]  # `Both Clarkson and Hammond`
         toks = toks[1:]
@@ -299,7 +304,11 @@ def analyse(items: Sequence[Item]) -> Mention | None:
                 role = " ".join(head + rest[: len(rest) - len(name_words)])
                 name = tuple(strip_possessive(w) for w in name_words)
                 return Mention(text, start, end, NAME, name=name, role=role, gender=gender_of(name, role))
-    # A description: `one senior official`, `a spokesperson for the ministry`, `the company`.
+    return _describe(text, start, end, head, rest)
+
+
+def _describe(text: str, start: int, end: int, head: list[str], rest: list[str]) -> Mention | None:
+    """A description: `one senior official`, `a spokesperson for the ministry`, `the company`."""
     nouns = [w for w in head if w.lower() not in _DETERMINERS]
     if not nouns and len(head) == 1 and head[0].lower() in ("one", "another"):
         nouns = head  # `"...," one said` / `read another`
