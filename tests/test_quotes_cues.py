@@ -246,3 +246,15 @@ def test_a_person_of_an_organisation_is_the_person() -> None:
     )
     ex = extract_quotes(text)
     assert [q.speaker for q in ex.quotes] == ["Vera Holm"]
+
+
+def test_and_after_reported_speech_carries_on_reporting_it() -> None:
+    text = (
+        'The audit says that "for unknown reasons" the alarm stayed silent. '
+        'And the night staff "did not pay much attention," since the ward was quiet.'
+    )
+    quotes = extract_quotes(text).quotes
+    assert [q.text for q in quotes] == ["for unknown reasons", "did not pay much attention"]
+    assert {q.speaker for q in quotes} == {"The audit"}
+    # Without reported speech before it, a sentence's fragment in marks is nobody's words.
+    assert extract_quotes('And the night staff "did not pay much attention," it seems.').quotes == ()

@@ -372,3 +372,15 @@ def test_an_apposed_role_makes_a_person_and_names_them_later() -> None:
         "“Every morning I check the post,” the nurse added."
     )
     assert speakers_of(text) == ["Amina Yusuf", "Amina Yusuf"]
+
+
+def test_one_and_another_are_one_of_the_people_just_described() -> None:
+    text = (
+        "Fans queued all night. Resident after resident came past with a complaint. "
+        '"The road is a disgrace," one said. "Nobody asked us," said another.'
+    )
+    ex = extract_quotes(text)
+    assert [q.speaker for q in ex.quotes] == ["one resident", "one resident"]
+    assert not any(q.named for q in ex.quotes)
+    text = '"Too late," one user posted. Another wrote: "Let it go."'
+    assert speakers_of(text) == ["one user", "one user"]

@@ -80,6 +80,8 @@ _RELATIVES = words("who whom whose which where that")
 # Words opening a comma-enclosed insert that comes before the subject (`..., as fans demanded, he`).
 _INSERTS = _CLAUSE_OPENERS | words("as including especially not even")
 _CLAUSE_JOINERS = words(", ; and but so")
+_CARRY_ON = words("and but also")
+_ONE_OF = ("one ", "a ", "an ", "another ")
 _APPOSITION_OPENERS = words("a an the his her their its")
 # Plain reporting verbs: `..., Alexander said.` makes the speaker the main clause's subject.
 _REPORTING = words(
@@ -422,7 +424,32 @@ class _Reader:
             return None
         if m.kind == PRONOUN:
             return self.resolve_pronoun(m, si, pos)
+        if m.kind == COMMON and m.head in ("one", "another"):
+            group = self.one_of(si, pos)
+            if group is not None:
+                return group
         return self.table.resolve(m, pos)
+
+    def one_of(self, si: int, pos: int) -> Entity | None:
+        """`"...," one said. "...," read another.`: one of the unnamed people just described.
+
+        The group is the last unnamed person who spoke (`one user posted ... Another wrote`), else
+        a people noun just before (`student after student streamed by`) makes `one student`.
+        """
+        last = self.last_speaker
+        if last is not None and last.kind == UNNAMED and last.canonical.lower().startswith(_ONE_OF):
+            return last
+        for back in (si, si - 1):
+            if back < 0:
+                break
+            for it in reversed(self.sentences[back].items):
+                if it.start >= pos or it.kind != WORD or it.is_cap:
+                    continue
+                noun = it.low[:-1] if it.low.endswith("s") and it.low[:-1] in ROLE_NOUNS else it.low
+                if noun in ROLE_NOUNS and noun not in TITLES:
+                    text = f"one {noun}"
+                    return self.table.resolve(Mention(text, pos, pos, COMMON, role=noun, head=noun), pos)
+        return None
 
     @staticmethod
     def _agrees(ent: Entity, gender: str) -> bool:
@@ -697,7 +724,9 @@ class _Reader:
                 continue
             if att is None:
                 opening = all(it.kind == PUNCT or it.kind == QUOTE for it in items[:k])
-                if not opening or _word_count(items[k].text) < 2:
+                if not (opening or self._reported_speech_goes_on(si, items)):
+                    continue
+                if _word_count(items[k].text) < 2:
                     continue
             pending.append((k, att))
         for k, att in pending:
@@ -738,6 +767,14 @@ class _Reader:
             if f.entity is not None:
                 self.last_speaker = f.entity
                 self.spoke.add(f.entity.eid)
+
+    def _reported_speech_goes_on(self, si: int, items: tuple[Item, ...]) -> bool:
+        """`The report says that "...". And Thailand "did not pay much attention,"`: a sentence
+        opening with `And`/`But`/`Also` right after reported speech carries on reporting it."""
+        if si == 0 or not items or items[0].kind != WORD or items[0].low not in _CARRY_ON:
+            return False
+        prev = self.info[si - 1]
+        return bool(prev.speakers) and self.sentences[si - 1].paragraph == self.sentences[si].paragraph
 
     def inherited(self, si: int) -> Entity | None:
         for back in range(si - 1, max(-1, si - 3), -1):

@@ -214,6 +214,8 @@ def analyse(items: Sequence[Item]) -> Mention | None:
         low = strip_possessive(words[0].low)
         return Mention(words[0].text, start, end, PRONOUN, gender=PRONOUNS[low])
     toks = [w.text for w in words]
+    if len(words) == 1 and words[0].low in ("one", "another"):
+        return Mention(text, start, end, COMMON, role=words[0].low, head=words[0].low)  # `Another wrote`
     if len(words) > 1 and words[0].low in ("a", "an"):
         # `a Democrat from the Valle district`, `an Estravan diplomat`: an indefinite phrase
         # describes someone; it never names them.
