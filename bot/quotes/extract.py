@@ -57,7 +57,7 @@ _SMALL = words("a an the of and or for to in on at by with from as is vs vs. de 
 _PREPOSITIONS = words("on in at of for from by with about into onto via")
 _SCARE = frozenset(("so-called", "term", "word", "phrase", "slogan", "hashtag", "motto", "words"))
 _LOOKBACK = 2
-_LEAD = 2
+_LEAD = 1
 _SUBJECT_PRONOUNS = words("he she it they we i")
 # Verbs that give something a name; with `the` right before the quote the quote is that name.
 _NAME_GIVING = words("call calls called calling name names named dub dubs dubbed nickname nicknamed")
@@ -169,10 +169,17 @@ def _apposed_role(items: tuple[Item, ...], j: int) -> Mention | None:
 def _trailing_speaker(items: tuple[Item, ...]) -> Mention | None:
     """The speaker of a sentence ending in `, NAME said.` with no quote: its main-clause subject."""
     n = len(items)
-    last_comma = next((k for k in range(n - 1, max(0, n - 9), -1) if items[k].text == ","), None)
-    if last_comma is None or last_comma < 2 or any(it.kind == QUOTE for it in items):
+    last_comma = -1
+    for k in range(n - 1, max(0, n - 9), -1):
+        it = items[k]
+        if it.text == ",":
+            last_comma = k
+            break
+    if last_comma < 2:
         return None
     tail = items[last_comma + 1 :]
+    if not any(it.low in _REPORTING for it in tail) or any(it.kind == QUOTE for it in items):
+        return None
     v = next((k for k, it in enumerate(tail) if it.kind == WORD and it.low in _REPORTING), None)
     if v is None or v == 0:
         return None  # `..., said he would stay` is no attribution

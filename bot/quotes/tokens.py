@@ -77,9 +77,9 @@ class Sentence:
 def _words(text: str, start: int, end: int, out: list[Item]) -> None:
     append = out.append
     for m in _TOKEN.finditer(text, start, end):
-        tok = m.group()
-        s = m.start()
-        if len(tok) == 1 and not tok.isalnum() and tok != "&":  # `Crumb & Co` is one name
+        s, e = m.span()
+        tok = text[s:e]
+        if e - s == 1 and not tok.isalnum() and tok != "&":  # `Crumb & Co` is one name
             if tok in _STRAY_MARKS:
                 continue  # a stray mark left over from pairing
             if tok == "." and out:
@@ -89,9 +89,9 @@ def _words(text: str, start: int, end: int, out: list[Item]) -> None:
                 ):
                     out[-1] = Item(WORD, prev.text + ".", prev.start, s + 1)
                     continue
-            append(Item(PUNCT, tok, s, s + 1))
+            append(Item(PUNCT, tok, s, e))
         else:
-            append(Item(WORD, tok, s, s + len(tok)))
+            append(Item(WORD, tok, s, e))
 
 
 def build_items(
