@@ -93,3 +93,12 @@ def test_quote_the_writer_calls_a_phrase_is_a_term() -> None:
     assert extract_quotes(text).quotes == ()
     text = 'Fans chant "up the Reds", a slogan older than the stadium.'
     assert extract_quotes(text).quotes == ()
+
+
+def test_a_handle_after_posting_as_is_a_name() -> None:
+    text = 'One reader, posting as "night_owl", wrote: "This is not progress."'
+    quotes = extract_quotes(text).quotes
+    assert [q.text for q in quotes] == ["This is not progress."]
+    # `described the signing as "..."` still describes: `signing` is a noun there.
+    text = 'Coach Sven Hal described the signing as "the best news of the summer."'
+    assert [q.speaker for q in extract_quotes(text).quotes] == ["Sven Hal"]

@@ -384,3 +384,17 @@ def test_one_and_another_are_one_of_the_people_just_described() -> None:
     assert not any(q.named for q in ex.quotes)
     text = '"Too late," one user posted. Another wrote: "Let it go."'
     assert speakers_of(text) == ["one user", "one user"]
+
+
+def test_the_statement_said_means_whoever_issued_it() -> None:
+    text = (
+        'Chairman Oskar Bergman said in a press release that the board "respects the decision." '
+        '"The name will continue," the release stated.'
+    )
+    assert speakers_of(text) == ["Oskar Bergman", "Oskar Bergman"]
+    # A document whose author the phrase itself gives is its own speaker.
+    text = (
+        'Oskar Bergman wrote in a blog post that "the fork is a mistake." '
+        '"It is a tool to crash a website," said the post by an unknown author on a forum.'
+    )
+    assert speakers_of(text)[1] == "the post by an unknown author on a forum"

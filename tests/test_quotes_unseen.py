@@ -6,8 +6,9 @@ politics, social posts, interviews, vox pops, titles and scare quotes, stray mar
 scored before any rule was changed for it, which is the honest estimate of unseen performance:
 un-01..un-26 on the engine as it was (span F1 0.981, end-to-end F1 0.918), un-27..un-38 on the
 engine after the fixes for the first batch (span F1 1.000, end-to-end F1 0.875), un-39..un-46
-after the fixes for the second (span F1 1.000, end-to-end F1 0.891). The floors below guard what
-the rules reach now. The file ships with the repository, so these tests never skip.
+after the fixes for the second (span F1 1.000, end-to-end F1 0.891), un-47..un-51 after the fixes
+for the third (span F1 0.985, end-to-end F1 0.954). The floors below guard what the rules reach
+now. The file ships with the repository, so these tests never skip.
 """
 
 from __future__ import annotations
@@ -66,9 +67,9 @@ def scores() -> dict:
 
 
 def test_span_floor(scores: dict) -> None:
-    assert scores["gold"] >= 260
-    assert scores["span_f1"] >= 0.97, scores["errors"]
+    assert scores["gold"] >= 300
+    assert scores["span_f1"] >= 0.98, scores["errors"]
 
 
 def test_end_to_end_floor(scores: dict) -> None:
-    assert scores["e2e_f1"] >= 0.96, scores["errors"]
+    assert scores["e2e_f1"] >= 0.97, scores["errors"]

@@ -81,7 +81,13 @@ _RELATIVES = words("who whom whose which where that")
 _INSERTS = _CLAUSE_OPENERS | words("as including especially not even")
 _CLAUSE_JOINERS = words(", ; and but so")
 _CARRY_ON = words("and but also")
+# `known as "X"`, `posting as "X"`: what follows `as` is a name or a handle.
+_AS_NAME_VERBS = NAMING_VERBS | words(
+    """known posting posts posted writing going goes went signing signed registered trading
+    performing performs operating listed"""
+)
 _ONE_OF = ("one ", "a ", "an ", "another ")
+_DEFINITE = ("the ", "that ", "this ")
 _APPOSITION_OPENERS = words("a an the his her their its")
 # Plain reporting verbs: `..., Alexander said.` makes the speaker the main clause's subject.
 _REPORTING = words(
@@ -435,7 +441,27 @@ class _Reader:
             group = self.one_of(si, pos)
             if group is not None:
                 return group
+        if (
+            m.kind == COMMON
+            and m.head in SPEECH_NOUNS
+            and m.text.lower().startswith(_DEFINITE)
+            and len(m.text.split()) <= 3  # not `the post by an unknown author`, which says whose
+        ):
+            author = self.author_of(m.head, si)
+            if author is not None:
+                return author
         return self.table.resolve(m, pos)
+
+    def author_of(self, noun: str, si: int) -> Entity | None:
+        """`Berg said in a press release ... "...," the release stated`: the document's author."""
+        for back in range(si - 1, max(-1, si - 4), -1):
+            sent = self.sentences[back]
+            if any(it.kind == WORD and it.low == noun for it in sent.items):
+                prev = self.info[back]
+                if prev.speakers:
+                    return prev.speakers[-1]
+                return prev.speech_subject
+        return None
 
     def one_of(self, si: int, pos: int) -> Entity | None:
         """`"...," one said. "...," read another.`: one of the unnamed people just described.
@@ -636,8 +662,13 @@ class _Reader:
             j = k - 1
             while j > 0 and items[j].kind == WORD and items[j].low in ("a", "an", "the"):
                 j -= 1
-            if items[j].low == "as" and j > 0 and items[j - 1].low in NAMING_VERBS | {"known"}:
-                return True  # `known as a "least weasel"`
+            if (
+                items[j].low == "as"
+                and j > 0
+                and items[j - 1].low in _AS_NAME_VERBS
+                and not (j > 1 and items[j - 2].low in _DET_START)  # `described the signing as`
+            ):
+                return True  # `known as a "least weasel"`, `posting as "kettle_black"`
             if prev.low == "the" and items[j].low in _NAME_GIVING and _word_count(q.text) <= 4:
                 return True  # `which farmers call the "ice whistler"`: the article belongs to the name
         nxt = items[k + 1] if k + 1 < len(items) else None
