@@ -758,6 +758,16 @@ class QuoteRepo:
                 )
         return found
 
+    async def for_article(self, guild_id: int, article_id: int) -> list[StoredQuote]:
+        """An article's quotes in reading order (the demo, exports)."""
+        rows = await self._db.fetchall(
+            "SELECT id FROM quotes WHERE guild_id = ? AND article_id = ? ORDER BY start, id",
+            (guild_id, article_id),
+        )
+        order = [int(r[0]) for r in rows]
+        rank = {quote_id: i for i, quote_id in enumerate(order)}
+        return sorted(await self.quotes_by_ids(guild_id, order), key=lambda q: rank[q.id])
+
     async def counts(self, guild_id: int) -> QuoteCounts:
         row = await self._db.fetchone(
             "SELECT count(*), coalesce(sum(source = 'article'), 0), coalesce(sum(source = 'chat'), 0), "
