@@ -258,3 +258,22 @@ def test_and_after_reported_speech_carries_on_reporting_it() -> None:
     assert {q.speaker for q in quotes} == {"The audit"}
     # Without reported speech before it, a sentence's fragment in marks is nobody's words.
     assert extract_quotes('And the night staff "did not pay much attention," it seems.').quotes == ()
+
+
+def test_a_title_before_the_name_does_not_end_the_reading_window() -> None:
+    text = '"The suspect is in custody," said Lt. Col. Mark Hayes of the state police.'
+    assert only(text).speaker == "Mark Hayes"
+
+
+def test_quoted_as_saying() -> None:
+    assert only('"We won," Ana Lopez was quoted as saying by the Herald.').speaker == "Ana Lopez"
+    assert only('Ana Lopez was quoted as saying: "We won."').speaker == "Ana Lopez"
+
+
+def test_party_and_state_after_a_senator_are_no_name() -> None:
+    assert only('Sen. Tom Harkin, D-Iowa, said "the bill is dead."').speaker == "Tom Harkin"
+
+
+def test_according_to_opening_the_sentence_sources_its_partial_quote() -> None:
+    q = only('According to police, the man "was armed and dangerous."')
+    assert (q.speaker, q.partial) == ("police", True)

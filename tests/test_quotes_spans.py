@@ -65,3 +65,13 @@ def test_multi_paragraph_quote_offsets_span_first_to_last_character() -> None:
     (q,) = extract_quotes(text).quotes
     assert q.text == "One. Two"
     assert text[q.start] == "O" and text[q.end - 1] == "o"
+
+
+def test_straight_quote_nested_in_a_straight_quote_stays_inside() -> None:
+    text = '"He told me "no" and walked out," said Rosa Diaz. "Then he came back."'
+    assert spans(text) == ['He told me "no" and walked out', "Then he came back."]
+
+
+def test_an_opening_mark_inside_a_quote_with_no_second_close_is_a_new_quote() -> None:
+    text = 'Diaz called it "a disgrace and said "we will appeal," the paper reported.'
+    assert spans(text) == ["we will appeal"]

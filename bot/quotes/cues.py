@@ -221,7 +221,8 @@ def right_attribution(items: Sequence[Item], k: int, hi: int) -> Attribution | N
         if it.kind == QUOTE:
             break
         if _is_speech_verb(items, v) and not _is_passive(items, v, i):
-            m, role = subject_before(items, i, v)
+            quoted = _quoted_as(items, v, i)
+            m, role = subject_before(items, i, quoted if quoted >= 0 else v)
             if m is None:
                 return None
             if not _opens_segment(items, i, m):
@@ -266,6 +267,9 @@ def left_attribution(items: Sequence[Item], k: int, lo: int) -> Attribution | No
                 return Attribution(m, _words(items, i, i + n), "left", role=role)
             if m is not None and items[i].low == "quoting":
                 return Attribution(m, "quoting", "left", role=role)
+            if m is not None and i == lo and j < k and items[j].text == ",":
+                # `According to police, the man "was armed."`: the source opens the sentence.
+                return Attribution(m, _words(items, i, i + n), "left", role=role)
     v = k - 1
     while v >= lo:
         # A quote earlier in the clause is crossed: one verb reports both (`said it had "A" and "B"`).
@@ -293,12 +297,27 @@ def _apposition_only(rest: Sequence[Item]) -> bool:
     )
 
 
+def _quoted_as(items: Sequence[Item], v: int, lo: int) -> int:
+    """`Lopez was quoted as saying`: the index of `was`, where the speaker's phrase ends, or -1."""
+    if v - 3 >= lo and items[v - 1].low == "as" and items[v - 2].low == "quoted":
+        aux = v - 3
+        while aux > lo and items[aux].low in ("also", "reportedly", "later"):
+            aux -= 1
+        if items[aux].low in _PASSIVE:
+            return aux
+    return -1
+
+
 def _subject_of_verb(items: Sequence[Item], v: int, k: int, lo: int) -> Attribution | None:
     verb = items[v]
     cue_end = v + 1
     while cue_end < k and items[cue_end].kind == WORD and cue_end - v <= 5:
         cue_end += 1
     cue = _words(items, v, cue_end)
+    quoted = _quoted_as(items, v, lo)
+    if quoted >= 0:
+        m, role = subject_before(items, lo, quoted)
+        return Attribution(m, cue, "left", needs_subject=m is None, role=role)
     # Inverted before the quote: `said Smith: "..."`, `says Tom Smith, "..."`.
     if v + 1 < k and items[v + 1].is_cap and verb.low not in _OBJECT_VERBS:
         m, role, j = _np_forward(items, v + 1, k)

@@ -83,6 +83,7 @@ _TIME_WORDS = WEEKDAYS_MONTHS | words(
     "late early last this next on yesterday today morning afternoon evening night"
 )
 _POSSESSIVE = re.compile(r"['’]s?$")
+_PARTY_STATE = re.compile(r"^[DRI]-[A-Z]")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9&.]{1,9}$")
 
 
@@ -214,6 +215,8 @@ def analyse(items: Sequence[Item]) -> Mention | None:
         low = strip_possessive(words[0].low)
         return Mention(words[0].text, start, end, PRONOUN, gender=PRONOUNS[low])
     toks = [w.text for w in words]
+    if len(words) == 1 and _PARTY_STATE.match(toks[0]):
+        return None  # `Sen. Tom Harkin, D-Iowa, said`: party and state, not a name
     if len(words) == 1 and words[0].low in ("one", "another"):
         return Mention(text, start, end, COMMON, role=words[0].low, head=words[0].low)  # `Another wrote`
     if len(words) > 1 and words[0].low in ("a", "an"):

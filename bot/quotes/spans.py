@@ -124,6 +124,16 @@ def _ends_sentence(text: str, start: int, end: int) -> bool:
     return e > s and text[e - 1] in _SENTENCE_END
 
 
+def _nested(text: str, marks: list[int], roles: list[str], idx: int) -> bool:
+    """An opening mark inside an open quote starts a nested quote when the next two marks both
+    close, in the same paragraph: the inner quote's and then the outer one's."""
+    if idx + 2 >= len(marks):
+        return False
+    if roles[idx + 1] == "open" or roles[idx + 2] == "open":
+        return False
+    return "\n" not in text[marks[idx] : marks[idx + 2]]
+
+
 def find_quote_spans(text: str) -> list[RawQuote]:
     """Every double-quoted span of ``text``, in order, multi-paragraph quotes as one span."""
     marks = [m.start() for m in _MARK_RE.finditer(text)]
@@ -143,8 +153,13 @@ def find_quote_spans(text: str) -> list[RawQuote]:
         open_at = None
         segments = []
 
-    for m in marks:
-        role = _role(text, m)
+    roles = [_role(text, m) for m in marks]
+    skip = 0
+    for idx, m in enumerate(marks):
+        if skip:
+            skip -= 1
+            continue
+        role = roles[idx]
         if open_at is not None and "\n" in text[seg_start:m]:
             # The open quote reached a paragraph break without closing.
             brk = text.index("\n", seg_start)
@@ -166,6 +181,9 @@ def find_quote_spans(text: str) -> list[RawQuote]:
                 s, e = _trim(text, seg_start, m)
                 segments.append((s, e))
                 seg_start = m + 1
+            elif _nested(text, marks, roles, idx):
+                # `"He told me "no" and left," she said`: a quote inside the open one.
+                skip = 1
             else:
                 # The earlier mark was stray; this one opens the real quote.
                 open_at, seg_start, segments = m, m + 1, []

@@ -115,8 +115,20 @@ def build_items(
 _RAW_BOUNDARY = re.compile(r"[.?!…][\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n")
 
 
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)\.$")
+
+
 def raw_sentence_starts(text: str) -> list[int]:
-    return [0, *(m.end() for m in _RAW_BOUNDARY.finditer(text))]
+    """Cheap sentence starts; a title or an initial before the stop (`Lt. Col. Mark`, `J. Roe`)
+    is no end, so the reading windows never cut a speaker's name after its title."""
+    starts = [0]
+    for m in _RAW_BOUNDARY.finditer(text):
+        if text[m.start()] == ".":
+            w = _WORD_BEFORE.search(text, max(0, m.start() - 12), m.start() + 1)
+            if w is not None and (w.group(1).lower() in _ABBREVIATIONS or len(w.group(1)) == 1):
+                continue
+        starts.append(m.end())
+    return starts
 
 
 def quote_windows(
