@@ -277,3 +277,10 @@ def test_party_and_state_after_a_senator_are_no_name() -> None:
 def test_according_to_opening_the_sentence_sources_its_partial_quote() -> None:
     q = only('According to police, the man "was armed and dangerous."')
     assert (q.speaker, q.partial) == ("police", True)
+
+
+def test_a_message_noun_before_a_colon_makes_the_quote_speech() -> None:
+    q = only('The message from Mayor Ann Lee on Monday was clear: "We are ready."')
+    assert q.speaker == "Ann Lee"
+    text = 'Ann Lee took one question. Her answer was short: "We are ready."'
+    assert only(text).speaker == "Ann Lee"

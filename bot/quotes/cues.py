@@ -11,10 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.quotes.lexicon import DESCRIBING_VERBS, SPEECH_NOUNS, SPEECH_VERBS, TITLES, words
+from bot.quotes.lexicon import (
+    DESCRIBING_VERBS,
+    POSSESSIVES,
+    SPEECH_NOUNS,
+    SPEECH_VERBS,
+    TITLES,
+    words,
+)
 from bot.quotes.mentions import (
     COMMON,
     NAME,
+    PRONOUN,
     Mention,
     analyse,
     comma_chunks,
@@ -34,7 +42,9 @@ _NOUNABLE = SPEECH_NOUNS | words(
     quote word remark comment charge plea vow boast complaint joke read""")
 # Verbs whose object is the listener, never the speaker (`told The Post`, `asked Smith`).
 _OBJECT_VERBS = words("told tell tells telling asked asks ask warned warns urged urges informed assured")
-_NOUN_DETERMINERS = words("a an the his her its their our my your this that each every")
+_NOUN_DETERMINERS = words(
+    "a an the his her its their our my your this that each every one two three some any no another"
+)
 _PASSIVE = words("been was were is are be being")
 _ADVERBS = words(
     """also later then once famously previously recently earlier reportedly simply just only further
@@ -179,6 +189,11 @@ def _np_forward(items: Sequence[Item], i: int, hi: int) -> tuple[Mention | None,
 
 
 _SOURCE_FIRST = frozenset(p[0] for p in _SOURCE_PHRASES)
+# Nouns of a spoken or written message: `The message from X was clear: "..."`.
+_MESSAGE_NOUNS = words(
+    """message messages statement response reply answer warning verdict advice plea promise words
+    instruction instructions order orders demand explanation reaction comment comments note"""
+)
 
 
 def _source_phrase_at(items: Sequence[Item], i: int, hi: int) -> int:
@@ -282,6 +297,32 @@ def left_attribution(items: Sequence[Item], k: int, lo: int) -> Attribution | No
         m = analyse(phrase) if phrase else None
         if _valid_name(m) and phrase and phrase[0].start == items[lo].start:
             return Attribution(m, ":", "left")
+        return _message_before_colon(items, k, lo)
+    return None
+
+
+def _message_before_colon(items: Sequence[Item], k: int, lo: int) -> Attribution | None:
+    """`The message from Mayor Ann Lee was clear: "..."`, `Her answer was short: "..."`: a noun of
+    speech before the colon makes the quote speech; `from X` or an owner `X's` names the speaker."""
+    for n in range(lo, k - 1):
+        it = items[n]
+        if it.kind != WORD or it.low not in _MESSAGE_NOUNS:
+            continue
+        if n + 1 < k and items[n + 1].low == "from":
+            m, role, _ = _np_forward(items, n + 2, k)
+            if m is not None and m.can_speak:
+                return Attribution(m, f"{it.text} from", "left", role=role)
+        owner = items[n - 1] if n > lo else None
+        if owner is not None and owner.low in POSSESSIVES:
+            # `Her answer was short: "..."`: whoever `her` is.
+            mention = Mention(owner.text, owner.start, owner.end, PRONOUN, gender=POSSESSIVES[owner.low])
+            return Attribution(mention, it.text, "left")
+        if owner is not None and owner.is_cap and owner.text.endswith(("'s", "’s")):
+            phrase = phrase_before(items, n - 1, lo)
+            m = analyse(phrase) if phrase else None
+            if _valid_name(m):
+                return Attribution(m, it.text, "left")
+        return Attribution(None, it.text, "left", needs_subject=True)
     return None
 
 
