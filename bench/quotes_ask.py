@@ -379,15 +379,18 @@ def _typo(word: str, rnd: random.Random) -> str:
 
 
 def _questions(sample: list[Any], rnd: random.Random, n: int) -> list[tuple[str, str]]:
-    """(question, quote it is about) in every supported form, paraphrased by dropping, shuffling
-    and misspelling words."""
+    """(question, quote it is about) in every supported form, paraphrased as a reader recalls a
+    quote: a few of its telling words (not its commonest), in another order, some left out, and
+    in one question out of three a misspelt word."""
     out: list[tuple[str, str]] = []
-    stop = set(_COMMON)
+    common = set(_COMMON) | set(_NEWS)
     for text, _context, s in itertools.islice(itertools.cycle(sample), n):
-        content = [w for w in text.split() if w not in stop] or text.split()
-        picked = rnd.sample(content, min(len(content), rnd.randint(2, 5)))
+        words = list(dict.fromkeys(text.split()))
+        telling = [w for w in words if w not in common] or [w for w in words if w not in _COMMON] or words
+        picked = rnd.sample(telling, min(len(telling), rnd.randint(2, 5)))
         if rnd.random() < 0.3:
-            picked = [_typo(w, rnd) for w in picked]
+            i = rnd.randrange(len(picked))
+            picked[i] = _typo(picked[i], rnd)
         form = rnd.randrange(8)
         topic = " ".join(picked)
         question = [

@@ -249,6 +249,7 @@ async def test_unnamed_source_is_an_answer(asker: QuoteAsker) -> None:
         "quotes by Tomas Keller about taxes",
         "What would the budget do for small farms, according to Keller?",
         "What did Kelller say about the budget?",  # misspelt name
+        "What did the Keldorian prime ministre say about the budget?",  # misspelt role
     ],
 )
 async def test_what_did_x_say_about_y(asker: QuoteAsker, question: str) -> None:

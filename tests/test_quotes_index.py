@@ -9,7 +9,7 @@ import hashlib
 
 import pytest
 
-from bot.quotes.index import index_article, index_articles
+from bot.quotes.index import index_article, index_articles, surroundings
 from bot.quotes.model import Extraction, Quote, Speaker
 from bot.store.articles import ArticleRepo, NewArticle
 from bot.store.db import Database
@@ -277,3 +277,20 @@ def test_acronyms_of_capitalised_runs() -> None:
     assert "pm" in acronyms("Prime Minister Keller")
     assert acronyms("the prime minister") == set()
     assert "un" in name_terms("a top United Nations official", TermStemmer())
+
+
+def test_surroundings_leave_out_the_quote_once() -> None:
+    assert (
+        surroundings("Marsh called it “a gamble” on Monday.", "a gamble") == "Marsh called it “…” on Monday."
+    )
+    assert surroundings("“Go,” he said.", "Go") == "“…,” he said."
+    assert surroundings("He said so.", "not there") == "He said so."  # a quote over paragraphs
+    assert surroundings("", "Go") == ""
+
+
+@pytest.mark.asyncio
+async def test_stored_context_is_the_writers_words_around_the_quote(db: Database) -> None:
+    article = await add_article(db, 0, "Trade pact")
+    await index_article(db, 0, article, FIRST)
+    context = await db.fetchval("SELECT context FROM quotes WHERE text = 'a reckless gamble'")
+    assert context == "Marsh called the closure “…”."

@@ -55,15 +55,17 @@ log = logging.getLogger(__name__)
 # Retrieval limits: how many candidates each search adds to the pool that is reranked.
 FTS_CANDIDATES = 30
 SPEAKER_CANDIDATES = 20
-RECENT_CANDIDATES = 20
+RECENT_CANDIDATES = 15
 # Speakers considered for the words describing one ("the Keldorian prime minister"), and kept.
 SPEAKER_LOOKUP = 12
 SPEAKERS_KEPT = 6
 # A word matching more quotes than this is "common": probed no further, left out of the OR query
 # while rarer words are there (the rerank still counts it).
 PROBE_CAP = 600
-# Rows the OR query may have to rank: bounds the latency at a million quotes.
+# Rows the search may have to rank: bounds the latency at a million quotes.
 ROW_BUDGET = 1_500
+# Common words searched only where the rare words are (see `_search_terms`).
+MAX_INTERSECTIONS = 4
 MAX_QUESTION_WORDS = 32
 
 _STOPWORDS = wordset("""
@@ -459,11 +461,14 @@ class QuoteAsker:
         )
         ids = [p.id for p, _ in speakers]
         hits: dict[int, float | None] = {}
-        together = len(terms) == 1 and " AND " in terms[0][0]
+        together = len(terms) == 1 and " AND " in terms[0][0] and not terms[0][0].startswith("(")
         if together and (await self._repo.match_counts([terms[0][0]], PROBE_CAP))[1][0] >= PROBE_CAP:
             terms = []  # common words that go together ('police chief'): too many quotes
         if terms:
-            hits.update(await self._repo.search(guild_id, terms, FTS_CANDIDATES, ids, SPEAKER_CANDIDATES))
+            # A speaker named outright leaves less room for quotes of anyone else.
+            named = any(score >= 0.85 for _, score in speakers)
+            general = FTS_CANDIDATES // 2 if named else FTS_CANDIDATES
+            hits.update(await self._repo.search(guild_id, terms, general, ids, SPEAKER_CANDIDATES))
         if ids:
             recent = RECENT_CANDIDATES if topic else 2 * RECENT_CANDIDATES
             for qid in await self._repo.recent_quote_ids(guild_id, ids, recent):
@@ -508,7 +513,7 @@ class QuoteAsker:
         """Speaker words close to a question word that matches none ('kishda' -> 'kishida')."""
         long_terms = [t for t in terms if len(t) >= 6]  # one letter off in a shorter word is another word
         extra: list[str] = []
-        for term, near in (await self._repo.speaker_name_terms_near(guild_id, long_terms)).items():
+        for term, near in (await self._repo.speaker_terms_near(guild_id, long_terms)).items():
             if term not in near:
                 match = process.extract(term, near, scorer=fuzz.ratio, score_cutoff=85, limit=3)
                 extra.extend(m[0] for m in match)
@@ -717,25 +722,32 @@ def _salience(q: StoredQuote) -> float:
 def _search_terms(
     first: dict[str, int], then: dict[str, int], weights: dict[str, float]
 ) -> list[tuple[str, float]]:
-    """FTS5 terms and weights to search for, from words and their match counts: the rarest of
-    `first` (the topic) that fit the row budget, then the rarest of `then` in what is left. When
-    every word is common, one AND of the rarest few (an intersection is cheap and still selective,
-    but the caller probes it: words may go together). Misspelt words match nothing and are left to
-    the rerank: a prefix query would cost more than the whole budget."""
-    chosen: list[tuple[str, float]] = []
+    """FTS5 terms and weights to search for, from words and their match counts.
+
+    The rarest words of `first` (the topic) that fit the row budget are searched alone, then the
+    rarest of `then` in what is left. A word left out (too common, or over the budget) still
+    counts, in an intersection with the words searched (`("a" OR "b") AND "common"`): reading it
+    stops at the rows the rare words already found, so a quote with a rare word and a common one
+    ranks above one with the rare word only. When every word is common, one AND of the rarest few
+    is searched (still selective, but the caller probes it: words may go together). Misspelt words
+    match nothing and are left to the rerank: a prefix query would cost more than the budget."""
+    chosen: list[str] = []
+    rest: list[str] = []
     budget = 0
     for group in (first, then):
         for n, word in sorted((n, w) for w, n in group.items() if n > 0):
-            if n >= PROBE_CAP or (chosen and budget + n > ROW_BUDGET):
-                break
-            chosen.append((_phrase(word), weights.get(word, 1.0)))
-            budget += n
+            if n < PROBE_CAP and (not chosen or budget + n <= ROW_BUDGET):
+                chosen.append(word)
+                budget += n
+            else:
+                rest.append(word)
     if chosen:
-        return chosen
-    common = [w for _, w in sorted((n, w) for w, n in {**then, **first}.items() if n > 0)]
-    if len(common) < 2:
+        anchor = " OR ".join(_phrase(w) for w in chosen)
+        together = [(f"({anchor}) AND {_phrase(w)}", weights.get(w, 1.0)) for w in rest[:MAX_INTERSECTIONS]]
+        return [(_phrase(w), weights.get(w, 1.0)) for w in chosen] + together
+    if len(rest) < 2:
         return []  # one common word alone would match a large part of the store: too vague to search
-    return [(" AND ".join(_phrase(w) for w in common[:3]), 1.0)]
+    return [(" AND ".join(_phrase(w) for w in rest[:3]), 1.0)]
 
 
 def _phrase(word: str) -> str:

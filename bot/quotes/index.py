@@ -3,6 +3,11 @@
 The extraction engine and the store do not know each other: this module is the one translation
 between `Extraction` (what the engine found in one article) and the store's records. Re-indexing an
 article replaces its quotes, so ingesting the same article twice never duplicates them.
+
+A quote's context is stored as the writer's words around it, with the quoted words themselves left
+out ("Marsh called the closure “…” on Monday."): the quote is indexed on its own, so indexing it a
+second time inside its sentence would only cost index size and build time (about a third of the
+words indexed), and a word of the quote already counts as a word of the quote when answering.
 """
 
 from __future__ import annotations
@@ -37,12 +42,20 @@ def article_quotes(article_id: int, extraction: Extraction) -> ArticleQuotes:
             cue=q.cue,
             partial=q.partial,
             named=q.named,
-            context=q.context,
+            context=surroundings(q.context, q.text),
         )
         for q in extraction.quotes
         if q.text.strip()
     )
     return ArticleQuotes(article_id=article_id, quotes=quotes, speakers=speakers)
+
+
+def surroundings(context: str, quote: str) -> str:
+    """The sentence around a quote without the quote: its first occurrence becomes '…'."""
+    quote = quote.strip()
+    if not quote or quote not in context:
+        return context
+    return " ".join(context.replace(quote, "…", 1).split())
 
 
 async def index_article(

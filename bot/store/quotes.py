@@ -608,15 +608,16 @@ class QuoteRepo:
         )
         return {str(r[0]) for r in rows}
 
-    async def speaker_name_terms_near(self, guild_id: int, words: Sequence[str]) -> dict[str, list[str]]:
-        """For each word, the guild's name words with its first letter and about its length: the
-        candidates when a name in a question is misspelt ('aduriz' -> 'arduriz')."""
+    async def speaker_terms_near(self, guild_id: int, words: Sequence[str]) -> dict[str, list[str]]:
+        """For each word, the guild's speaker words (names and roles) with its first letter and about
+        its length: the candidates when a name or role in a question is misspelt or spelt the other
+        way ('aduriz' -> 'arduriz', 'councillor' -> 'councilor')."""
         words = [w for w in dict.fromkeys(words) if w]
         if not words:
             return {}
         part = (
             "SELECT DISTINCT ?, term FROM speaker_terms WHERE guild_id = ? AND term >= ? AND term < ? "
-            "AND field = 'name' AND length(term) BETWEEN ? AND ?"
+            "AND length(term) BETWEEN ? AND ?"
         )
         params: list[object] = []
         for w in words:
