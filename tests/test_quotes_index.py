@@ -281,9 +281,10 @@ def test_acronyms_of_capitalised_runs() -> None:
 
 def test_surroundings_leave_out_the_quote_once() -> None:
     assert (
-        surroundings("Marsh called it “a gamble” on Monday.", "a gamble") == "Marsh called it “…” on Monday."
+        surroundings("Marsh called it “a gamble” on Monday.", "a gamble")
+        == "Marsh called it “...” on Monday."
     )
-    assert surroundings("“Go,” he said.", "Go") == "“…,” he said."
+    assert surroundings("“Go,” he said.", "Go") == "“...,” he said."
     assert surroundings("He said so.", "not there") == "He said so."  # a quote over paragraphs
     assert surroundings("", "Go") == ""
 
@@ -293,4 +294,4 @@ async def test_stored_context_is_the_writers_words_around_the_quote(db: Database
     article = await add_article(db, 0, "Trade pact")
     await index_article(db, 0, article, FIRST)
     context = await db.fetchval("SELECT context FROM quotes WHERE text = 'a reckless gamble'")
-    assert context == "Marsh called the closure “…”."
+    assert context == "Marsh called the closure “...”."

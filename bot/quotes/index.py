@@ -5,7 +5,7 @@ between `Extraction` (what the engine found in one article) and the store's reco
 article replaces its quotes, so ingesting the same article twice never duplicates them.
 
 A quote's context is stored as the writer's words around it, with the quoted words themselves left
-out ("Marsh called the closure “…” on Monday."): the quote is indexed on its own, so indexing it a
+out ("Marsh called the closure “...” on Monday."): the quote is indexed on its own, so indexing it a
 second time inside its sentence would only cost index size and build time (about a third of the
 words indexed), and a word of the quote already counts as a word of the quote when answering.
 """
@@ -51,11 +51,11 @@ def article_quotes(article_id: int, extraction: Extraction) -> ArticleQuotes:
 
 
 def surroundings(context: str, quote: str) -> str:
-    """The sentence around a quote without the quote: its first occurrence becomes '…'."""
+    """The sentence around a quote without the quote: its first occurrence becomes '...'."""
     quote = quote.strip()
     if not quote or quote not in context:
         return context
-    return " ".join(context.replace(quote, "…", 1).split())
+    return " ".join(context.replace(quote, "...", 1).split())
 
 
 async def index_article(

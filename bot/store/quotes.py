@@ -37,6 +37,8 @@ _SEARCH_POOL = 150  # best matches of all guilds looked up for their guild, see 
 _NON_WORD = re.compile(r"[^\w]+")
 _POSSESSIVE = re.compile(r"(\w)['’]s\b")
 _LIKE_SPECIAL = re.compile(r"([\\%_])")
+# Combining marks left by NFKD decomposition: Latin, extended and symbol diacritics.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def wordset(text: str) -> frozenset[str]:
@@ -58,8 +60,9 @@ def fold(text: str) -> str:
     """Lower-case without accents, so 'Wallström' and 'Wallstrom' are one name."""
     if text.isascii():
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    if unicodedata.is_normalized("NFKD", text):  # curly quotes and dashes, but no accents
+        return text.lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
 
 
 def normalize_name(text: str) -> str:
