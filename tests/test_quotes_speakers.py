@@ -398,3 +398,31 @@ def test_the_statement_said_means_whoever_issued_it() -> None:
         '"It is a tool to crash a website," said the post by an unknown author on a forum.'
     )
     assert speakers_of(text)[1] == "the post by an unknown author on a forum"
+
+
+def test_a_clear_antecedent_of_she_is_not_he_later() -> None:
+    text = (
+        "Witness Kasey Armo told jurors she danced with Aaron Hern. "
+        "Armo testified that she left early. "
+        "He was \u201cvery aggressive,\u201d she testified. "
+        "Then, she said, he asked her \u201cto leave with me.\u201d"
+    )
+    assert speakers_of(text) == ["Kasey Armo", "Aaron Hern"]
+
+
+def test_a_definite_description_points_back_to_the_person_just_named() -> None:
+    text = (
+        "Spain's Javier Ruiz beat Dutchman Pieter van Dam in three sets. "
+        "\u201cI had it in my hands,\u201d the Dutchman said. "
+        "The jury chair, Celine Marr, praised the final. \u201cWhat a match,\u201d she said. "
+        "The best newcomer award went to Hanna Kovar. "
+        "\u201cI was a waitress last year,\u201d the 34-year-old said."
+    )
+    ex = extract_quotes(text)
+    assert [q.speaker for q in ex.quotes] == ["Pieter van Dam", "Celine Marr", "Hanna Kovar"]
+    assert "the 34-year-old" in next(s for s in ex.speakers if s.canonical == "Hanna Kovar").aliases
+
+
+def test_a_generic_definite_description_stays_unnamed() -> None:
+    text = 'Sheriff Dale Ruck spoke first. "He charged at me," the officer said.'
+    assert speakers_of(text) == ["the officer"]

@@ -67,6 +67,11 @@ class Entity:
         self.positions.append(mention.start)
 
 
+def is_definite(mention: Mention) -> bool:
+    words = mention.text.lower().split()
+    return bool(words) and words[0] in ("the", "this", "that", "its", "his", "her", "their")
+
+
 def _initials(name: tuple[str, ...]) -> str:
     return "".join(w[0] for w in name if w[:1].isupper() and w not in _LOWER_JOINERS)
 
@@ -150,23 +155,11 @@ class AliasTable:
         if mention.kind != COMMON:
             return None
         head = mention.head
-        words = mention.text.lower().split()
-        definite = bool(words) and words[0] in ("the", "this", "that", "its", "his", "her", "their")
-        if definite and (head in TITLES or head in ORG_WORDS or head in SOURCE_NOUNS):
-            best: Entity | None = None
-            best_pos = -1
-            for e in self.entities:
-                if e.kind == UNNAMED:
-                    continue
-                hit = any(head in r.lower().split() for r in e.roles) or (
-                    e.kind == ORGANISATION and head in (w.lower() for w in e.name)
-                )
-                p = e.last_before(pos)
-                if hit and p > best_pos:
-                    best, best_pos = e, p
-            if best is not None:
-                best.note(mention)
-                return best
+        definite = is_definite(mention)
+        best = self.by_role(mention, pos)
+        if best is not None:
+            best.note(mention)
+            return best
         for e in reversed(self.entities):
             if e.kind == UNNAMED and e.roles and e.roles[0].split()[-1:] == [head] and (
                 definite or e.canonical.lower() == mention.text.lower()
@@ -179,6 +172,24 @@ class AliasTable:
         ent.positions.append(mention.start)
         self.entities.append(ent)
         return ent
+
+    def by_role(self, mention: Mention, pos: int) -> Entity | None:
+        """`the prime minister`, `the ministry`: the named entity last seen with that role."""
+        head = mention.head
+        if not is_definite(mention) or not (head in TITLES or head in ORG_WORDS or head in SOURCE_NOUNS):
+            return None
+        best: Entity | None = None
+        best_pos = -1
+        for e in self.entities:
+            if e.kind == UNNAMED:
+                continue
+            hit = any(head in r.lower().split() for r in e.roles) or (
+                e.kind == ORGANISATION and head in (w.lower() for w in e.name)
+            )
+            p = e.last_before(pos)
+            if hit and p > best_pos:
+                best, best_pos = e, p
+        return best
 
     def speakers(self, ids: list[int]) -> tuple[Speaker, ...]:
         out = []

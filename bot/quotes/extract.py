@@ -16,6 +16,7 @@ from bot.quotes.cues import Attribution, describing_cue_before, left_attribution
 from bot.quotes.lexicon import (
     FUNCTION_WORDS,
     NAMING_VERBS,
+    NEWSMAKER_NOUNS,
     ROLE_NOUNS,
     SPEECH_NOUNS,
     SPEECH_VERBS,
@@ -79,7 +80,8 @@ _CLAUSE_OPENERS = words(
 _RELATIVES = words("who whom whose which where that")
 # Words opening a comma-enclosed insert that comes before the subject (`..., as fans demanded, he`).
 _INSERTS = _CLAUSE_OPENERS | words("as including especially not even")
-_CLAUSE_JOINERS = words(", ; and but so")
+_CLAUSE_JOINERS = words(", ; and but so that")
+_CLEAR_WIN = 0.5
 _CARRY_ON = words("and but also")
 # `known as "X"`, `posting as "X"`: what follows `as` is a name or a handle.
 _AS_NAME_VERBS = NAMING_VERBS | words(
@@ -88,6 +90,7 @@ _AS_NAME_VERBS = NAMING_VERBS | words(
 )
 _ONE_OF = ("one ", "a ", "an ", "another ")
 _DEFINITE = ("the ", "that ", "this ")
+_CITING = words("citing quoting cited quoted according from")
 _APPOSITION_OPENERS = words("a an the his her their its")
 # Plain reporting verbs: `..., Alexander said.` makes the speaker the main clause's subject.
 _REPORTING = words(
@@ -170,6 +173,18 @@ def _apposed_role(items: tuple[Item, ...], j: int) -> Mention | None:
     if m is None or m.kind != COMMON or m.head not in ROLE_NOUNS or m.gender == "p":
         return None
     return m
+
+
+_AGE = re.compile(r"^\d{1,3}-year-old$")
+
+
+def _newsmaker(m: Mention) -> bool:
+    """`the actress`, `the former champion`, `the 34-year-old`: a definite, singular description of
+    someone news is about (not `the man` or `the officer`, who are often never named)."""
+    words = m.text.lower().split()
+    if not words or words[0] != "the" or m.gender == "p" or " of " in m.text:
+        return False
+    return m.head in NEWSMAKER_NOUNS or bool(_AGE.match(m.head))
 
 
 def _trailing_speaker(items: tuple[Item, ...]) -> Mention | None:
@@ -441,6 +456,14 @@ class _Reader:
             group = self.one_of(si, pos)
             if group is not None:
                 return group
+        if m.kind == COMMON and _newsmaker(m) and self.table.by_role(m, pos) is None:
+            # `the Spaniard said`, `the 22-year-old said`: a definite description of a person
+            # points back to someone already named, the likeliest one as for a pronoun.
+            gender = m.gender if m.gender in ("m", "f") else ""
+            person = self._resolve_person(gender, si, self._here(si, pos), named_only=True)
+            if person is not None and person.kind == PERSON:
+                person.note(m)
+                return person
         if (
             m.kind == COMMON
             and m.head in SPEECH_NOUNS
@@ -455,12 +478,16 @@ class _Reader:
     def author_of(self, noun: str, si: int) -> Entity | None:
         """`Berg said in a press release ... "...," the release stated`: the document's author."""
         for back in range(si - 1, max(-1, si - 4), -1):
-            sent = self.sentences[back]
-            if any(it.kind == WORD and it.low == noun for it in sent.items):
-                prev = self.info[back]
-                if prev.speakers:
-                    return prev.speakers[-1]
-                return prev.speech_subject
+            items = self.sentences[back].items
+            hit = next((n for n, it in enumerate(items) if it.kind == WORD and it.low == noun), -1)
+            if hit < 0:
+                continue
+            if any(it.low in _CITING for it in items[max(0, hit - 4) : hit]):
+                return None  # `Tass reported, citing a Defense Ministry statement`: not Tass's
+            prev = self.info[back]
+            if prev.speakers:
+                return prev.speakers[-1]
+            return prev.speech_subject
         return None
 
     def one_of(self, si: int, pos: int) -> Entity | None:
@@ -496,17 +523,22 @@ class _Reader:
             return ent.kind == ORGANISATION or ent.gender == "p"
         return True
 
+    def _here(self, si: int, pos: int) -> list[Entity]:
+        """Entities of sentence ``si`` before offset ``pos``: its subject, then its mentions."""
+        info = self.info[si]
+        here: list[Entity] = []
+        if info.subject is not None and info.subject.positions and min(info.subject.positions) < pos:
+            here.append(info.subject)
+        here += [e for p, e in info.mentions if p < pos]
+        return here
+
     def resolve_pronoun(self, m: Mention, si: int, pos: int) -> Entity | None:
         """Nearest agreeing antecedent: this sentence, then the subjects of earlier sentences."""
         gender = m.gender
         if gender == "x":
             return None
-        info = self.info[si]
         levels: list[list[Entity]] = []
-        here: list[Entity] = []
-        if info.subject is not None and info.subject.positions and min(info.subject.positions) < pos:
-            here.append(info.subject)
-        here += [e for p, e in info.mentions if p < pos]
+        here = self._here(si, pos)
         levels.append(here)
         for back in range(si - 1, max(-1, si - 4), -1):
             prev = self.info[back]
@@ -538,7 +570,11 @@ class _Reader:
                 return agreeing[0]
         return None
 
-    def _resolve_person(self, gender: str, si: int, here: list[Entity]) -> Entity | None:
+    def _resolve_person(
+        self, gender: str, si: int, here: list[Entity], named_only: bool = False
+    ) -> Entity | None:
+        # A description (`the 34-year-old`) re-introduces whoever was just named, subject or not;
+        # a pronoun prefers the last subject and people already quoted.
         """`he`/`she`: the likeliest agreeing person by salience times gender agreement.
 
         Salience falls with distance and is highest for a sentence's subject, then for someone
@@ -549,29 +585,31 @@ class _Reader:
         scores: dict[int, tuple[float, Entity]] = {}
 
         def consider(e: Entity, salience: float, is_subject: bool) -> None:
-            if e.gender not in ("", gender):
+            if gender and e.gender not in ("", gender):
                 return
             if e.kind == UNNAMED:
                 # `The woman, who asked not to be named, said ...`, `A senior aide resigned`.
-                if not e.roles or not (e.gender or e.roles[0] in ROLE_NOUNS):
+                if named_only or not e.roles or not (e.gender or e.roles[0] in ROLE_NOUNS):
                     return
             elif e.kind != PERSON:
                 return
-            if e.gender:
+            if e.gender or not gender:
                 agree = 1.0
             elif e.titled or e.eid in self.spoke or is_subject:
                 agree = _UNKNOWN_GENDER_ODDS[gender]
             else:
                 return  # a capitalised word nobody showed to be a person
-            if e.eid in self.spoke:
-                salience += _SPOKE_BONUS
+            if e.eid in self.spoke and not is_subject and not named_only:
+                salience += _SPOKE_BONUS  # someone quoted beats a passing mention, not a subject
             score = salience * agree
             if score > scores.get(e.eid, (0.0, e))[0]:
                 scores[e.eid] = (score, e)
 
         info = self.info[si]
         for e in here:
-            consider(e, 2.0 if e is info.subject else 0.8, e is info.subject)
+            # Earlier in the same sentence beats the last sentence's subject, gender aside
+            # (`Mourinho admitted ...: "...," he told Sky Sports`).
+            consider(e, 2.0 if e is info.subject else 1.6, e is info.subject)
         for depth in range(1, _PERSON_DEPTH + 1):
             back = si - depth
             if back < 0:
@@ -583,11 +621,16 @@ class _Reader:
             for e in prev.speakers:
                 consider(e, 0.7 * decay, False)
             for _, e in prev.mentions:
-                consider(e, 0.35 * decay, False)
+                consider(e, (0.9 if named_only else 0.35) * decay, False)
         if self.last_speaker is not None:
             consider(self.last_speaker, 0.1, False)
         if scores:
-            return max(scores.values(), key=lambda x: x[0])[1]
+            ranked = sorted(scores.values(), key=lambda x: -x[0])
+            best_score, best = ranked[0]
+            if gender and not best.gender and (len(ranked) == 1 or ranked[1][0] < _CLEAR_WIN * best_score):
+                # A clear antecedent of `she` is a woman from now on, so a later `he` is not her.
+                best.gender = gender
+            return best
         # Nobody near agrees: the last subject or speaker known to have this gender.
         for back in range(si - _PERSON_DEPTH - 1, max(-1, si - _FAR_DEPTH), -1):
             prev = self.info[back]

@@ -94,6 +94,13 @@ PRONOUNS: dict[str, str] = {
 }
 POSSESSIVES: dict[str, str] = {"his": "m", "her": "f", "their": "p", "its": "n"}
 
+# Nouns for people of a nation, used like a title (`Dutchman Pieter van Dam`, `the Spaniard said`).
+DEMONYMS: frozenset[str] = words("""
+    dutchman dutchwoman frenchman frenchwoman englishman englishwoman irishman irishwoman
+    scotsman scotswoman welshman welshwoman spaniard dane swede finn pole brit kiwi aussie
+    argentine swiss greek czech turk serb croat thai briton scot
+    """)
+
 # Words before a name that are titles: dropped from the canonical name, kept as the role.
 TITLES: frozenset[str] = words("""
     president vice prime minister premier chancellor secretary senator sen sen. representative rep
@@ -110,6 +117,17 @@ TITLES: frozenset[str] = words("""
     supreme associate assistant acting interim former late then executive managing
     senior junior chief-executive head trustee commissioner auditor solicitor barrister
     qc kc sc esq jr jr. sr sr. mx mx. dj master
+    """) | DEMONYMS
+
+# Roles of the people news is about: `the actress said`, `the former champion said` point back to
+# someone already named, unlike `the man` or `the officer`, who are often never named.
+NEWSMAKER_NOUNS: frozenset[str] = DEMONYMS | words("""
+    star actress actor singer rapper musician songwriter comedian presenter host novelist author
+    writer director filmmaker artist designer chef model player striker midfielder defender
+    goalkeeper forward winger batsman bowler pitcher quarterback golfer swimmer sprinter runner
+    cyclist boxer fighter skier skater climber rider jockey driver champion titleholder
+    veteran rookie newcomer teenager youngster captain coach manager boss founder billionaire
+    entrepreneur tycoon mogul businessman businesswoman heiress socialite celebrity legend icon
     """)
 
 # Lower-case nouns that describe a person's role (`team member`, `coauthor`, `Panama coach`).

@@ -75,7 +75,7 @@ def speaking_noun(noun: str) -> bool:
 # Lower-case nouns of a body named by the capitalised words before them (`the Solvanian government`).
 _BODY_NOUNS = words(
     """government ministry party company council police army navy military team club union board
-    committee department agency authorities officials administration embassy parliament
+    committee department agency administration embassy parliament
     campaign group federation league"""
 )
 
@@ -219,9 +219,9 @@ def analyse(items: Sequence[Item]) -> Mention | None:
         return None  # `Sen. Tom Harkin, D-Iowa, said`: party and state, not a name
     if len(words) == 1 and words[0].low in ("one", "another"):
         return Mention(text, start, end, COMMON, role=words[0].low, head=words[0].low)  # `Another wrote`
-    if len(words) > 1 and words[0].low in ("a", "an"):
+    if len(words) > 1 and words[0].low in ("a", "an") and words[1].is_cap:
         # `a Democrat from the Valle district`, `an Estravan diplomat`: an indefinite phrase
-        # describes someone; it never names them.
+        # describes someone; it never names them. (`a past Evangelista says` is another matter.)
         cut = next((i for i, w in enumerate(toks) if w in _NP_PREPS and i > 0), len(toks))
         return _describe(text, start, end, toks[:cut], toks[cut:])
     while len(words) > 1 and words[0].low in _DETERMINERS and words[0].low != "the" and words[1].is_cap:
@@ -333,11 +333,11 @@ def _describe(text: str, start: int, end: int, head: list[str], rest: list[str])
     gender = "p" if noun.endswith("s") and not noun.endswith("ss") and noun != "police" else ""
     if noun == "police":
         gender = "p"
-    for w in head:
-        if w.lower() in MALE_TITLES:
-            gender = "m"
-        elif w.lower() in FEMALE_TITLES:
-            gender = "f"
+    # The head noun tells the gender (`the spokeswoman`), not a modifier (`the best actress award`).
+    if noun in MALE_TITLES:
+        gender = "m"
+    elif noun in FEMALE_TITLES:
+        gender = "f"
     if noun in SPEECH_NOUNS:
         gender = "n"
     return Mention(text, start, end, COMMON, role=" ".join(nouns), gender=gender, head=noun)
@@ -362,7 +362,19 @@ def _verbish(it: Item) -> bool:
     low = it.low
     if it.is_cap or low in ROLE_NOUNS or low in SPEECH_NOUNS:
         return False
-    return low.endswith(("ed", "ly")) or (low.endswith("ing") and low not in ("king",))
+    return (
+        low.endswith(("ed", "ly"))
+        or (low.endswith("ing") and low not in ("king",))
+        or low in _IRREGULAR_PAST
+    )
+
+
+# Common past tenses without -ed: `The best actress award went to ...` ends its subject at `went`.
+_IRREGULAR_PAST = words(
+    """went came took gave got made won lost left met held began became saw found ran fell rose
+    hit kept brought bought paid sent spent built stood sat thought felt knew grew drew flew
+    threw broke chose drove spoke woke wore tore shook struck fought caught taught sought sold"""
+)
 
 
 def phrase_before(items: Sequence[Item], j: int, lo: int) -> list[Item]:
