@@ -31,7 +31,7 @@ import logging
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
@@ -336,6 +336,24 @@ class _Fields:
         self.speaker: set[str] = set()  # stems of the speaker's names and roles, when asked for
 
 
+@dataclass
+class _Asked:
+    """One question as the asker works on it (working state, not a domain value)."""
+
+    kind: str  # 'who' | 'what' | 'topic'
+    topic: list[_Term]  # words the quote should contain, and those describing a speaker to find
+    ref: list[_Term]  # words naming or describing the speaker asked about, who is in the store
+    loose: list[_Term]  # words naming someone the store does not know as a speaker
+    words: list[str]  # every content word, for the search
+    counts: dict[str, int]  # capped match count of each word
+    weights: dict[str, float]
+    keys: frozenset[str]  # see `_keys`
+    speakers: list[tuple[SpeakerProfile, float]]  # speakers the question names, with how well
+    speaker_words: dict[int, _SpeakerWords] = field(default_factory=dict)
+    profiles: dict[int, SpeakerProfile] = field(default_factory=dict)
+    describes_speaker: bool = False  # "which coach said ...": the speakers' roles matter
+
+
 class QuoteAsker:
     def __init__(self, db: Database, settings: QuoteSettings, repo: QuoteRepo | None = None) -> None:
         self._settings = settings
@@ -345,16 +363,28 @@ class QuoteAsker:
     async def ask(self, guild_id: int, question: str, limit: int | None = None) -> list[Answer]:
         """The best answers, best first; an empty list means "I don't know"."""
         limit = self._settings.max_answers if limit is None else max(0, limit)
-        parsed = parse_question(question)
-        log.debug("question %r parsed as %s", question, parsed)
         if limit == 0:
             return []
+        asked = await self._understand(guild_id, question)
+        if asked is None:
+            return []
+        pool = await self._candidates(guild_id, asked)
+        if not pool:
+            return []
+        await self._rank(guild_id, asked, pool)
+        chosen = self._dedupe(asked.kind, pool, limit)
+        await self._read_profiles(guild_id, asked, [c.quote.speaker_id for c in chosen])
+        return [_answer(c, asked.profiles.get(c.quote.speaker_id or -1)) for c in chosen]
+
+    async def _understand(self, guild_id: int, question: str) -> _Asked | None:
+        """Parse the question, find the speakers it names and weigh its words (None: no words)."""
+        parsed = parse_question(question)
+        log.debug("question %r parsed as %s", question, parsed)
         ref_words = self._content_words(parsed.speaker_ref)
         topic_words = self._content_words(parsed.topic)
         hint_words = self._content_words(parsed.speaker_hint)
-
         keys = _keys(self._stem.stems([*ref_words, *topic_words, *hint_words]))
-        speaker_words: dict[int, _SpeakerWords] = {}  # filled as speakers' profiles are read
+        speaker_words: dict[int, _SpeakerWords] = {}
         speakers: list[tuple[SpeakerProfile, float]] = []
         if ref_words:
             speakers = await self._resolve_speakers(guild_id, ref_words, keys, speaker_words)
@@ -366,10 +396,10 @@ class QuoteAsker:
             loose_words, ref_words = ref_words, []
             if not topic_words:
                 topic_words, loose_words = loose_words, []
-        all_words = list(dict.fromkeys(topic_words + ref_words + hint_words + loose_words))
-        if not all_words:
-            return []
-        weights, counts = await self._weights(all_words)
+        words = list(dict.fromkeys(topic_words + ref_words + hint_words + loose_words))
+        if not words:
+            return None
+        weights, counts = await self._weights(words)
         topic = self._terms(topic_words, weights)
         # "Which coach said ...": the coach may be in the quote's sentence or in the speaker's roles.
         topic += [
@@ -377,38 +407,44 @@ class QuoteAsker:
             for t in self._terms(hint_words, weights)
             if t.stem not in {u.stem for u in topic}
         ]
-        loose = self._terms(loose_words, weights)
-        pool = await self._candidates(guild_id, all_words, counts, weights, topic, speakers)
-        if not pool:
-            return []
+        return _Asked(
+            kind=parsed.kind,
+            topic=topic,
+            ref=self._terms(ref_words, {w: 1.0 for w in ref_words}),
+            loose=self._terms(loose_words, weights),
+            words=words,
+            counts=counts,
+            weights=weights,
+            keys=keys,
+            speakers=speakers,
+            speaker_words=speaker_words,
+            profiles={p.id: p for p, _ in speakers},
+            describes_speaker=bool(hint_words),
+        )
+
+    async def _rank(self, guild_id: int, asked: _Asked, pool: list[_Candidate]) -> None:
+        """Score every candidate (see the module docstring) and sort the pool best first."""
         titles: dict[str, set[str]] = {}
-        fields = {c.quote.id: _Fields(c.quote, self._stem, keys, titles) for c in pool}
-        alternatives = self._alternatives([*topic, *loose], fields)
-        profiles: dict[int, SpeakerProfile] = {p.id: p for p, _ in speakers}
-        if hint_words:  # the candidates' roles may hold the description ("which coach ...")
-            missing = {c.quote.speaker_id for c in pool if c.quote.speaker_id} - set(profiles)
-            for p in await self._repo.speaker_profiles(guild_id, sorted(i for i in missing if i is not None)):
-                profiles[p.id] = p
-        for sid, p in profiles.items():
-            if sid not in speaker_words:
-                speaker_words[sid] = _SpeakerWords(p, self._stem, keys)
-        if hint_words:
+        fields = {c.quote.id: _Fields(c.quote, self._stem, asked.keys, titles) for c in pool}
+        alternatives = self._alternatives([*asked.topic, *asked.loose], fields)
+        if asked.describes_speaker:  # the candidates' roles may hold the description
+            await self._read_profiles(guild_id, asked, [c.quote.speaker_id for c in pool])
             for c in pool:
-                words = speaker_words.get(c.quote.speaker_id or -1)
+                words = asked.speaker_words.get(c.quote.speaker_id or -1)
                 if words is not None:
                     fields[c.quote.id].speaker = words.described
-        ref = self._terms(ref_words, {w: 1.0 for w in ref_words})
         for c in pool:
             f = fields[c.quote.id]
-            c.score = self._score(parsed.kind, c, f, topic, alternatives, ref, speaker_words)
-            if loose:
-                c.score *= 0.3 + 0.7 * self._topic_cover(loose, alternatives, f)[0]
+            c.score = self._score(asked, c, f, alternatives)
+            if asked.loose:
+                c.score *= 0.3 + 0.7 * self._topic_cover(asked.loose, alternatives, f)[0]
         pool.sort(key=lambda c: (-c.score, -(c.retrieval or 0.0), -c.quote.id))
-        chosen = self._dedupe(parsed.kind, pool, limit)
-        missing = {c.quote.speaker_id for c in chosen if c.quote.speaker_id} - set(profiles)
-        for p in await self._repo.speaker_profiles(guild_id, sorted(i for i in missing if i is not None)):
-            profiles[p.id] = p
-        return [_answer(c, profiles.get(c.quote.speaker_id or -1)) for c in chosen]
+
+    async def _read_profiles(self, guild_id: int, asked: _Asked, speaker_ids: Iterable[int | None]) -> None:
+        missing = {sid for sid in speaker_ids if sid is not None} - set(asked.profiles)
+        for p in await self._repo.speaker_profiles(guild_id, sorted(missing)):
+            asked.profiles[p.id] = p
+            asked.speaker_words[p.id] = _SpeakerWords(p, self._stem, asked.keys)
 
     # Words and weights ----------------------------------------------------------------------------
 
@@ -443,35 +479,27 @@ class QuoteAsker:
 
     # Retrieval ------------------------------------------------------------------------------------
 
-    async def _candidates(
-        self,
-        guild_id: int,
-        words: Sequence[str],
-        counts: dict[str, int],
-        weights: dict[str, float],
-        topic: Sequence[_Term],
-        speakers: Sequence[tuple[SpeakerProfile, float]],
-    ) -> list[_Candidate]:
+    async def _candidates(self, guild_id: int, asked: _Asked) -> list[_Candidate]:
         """The pool to rerank: the guild's quotes matching most of the rarest words, the best of the
         speakers asked about, and those speakers' newest quotes (a paraphrase may share no word)."""
-        topic_words = [t.word for t in topic]
+        topic_words = [t.word for t in asked.topic]
         terms = _search_terms(
-            {w: counts.get(w, 0) for w in topic_words},
-            {w: counts.get(w, 0) for w in words if w not in topic_words},
-            weights,
+            {w: asked.counts.get(w, 0) for w in topic_words},
+            {w: asked.counts.get(w, 0) for w in asked.words if w not in topic_words},
+            asked.weights,
         )
-        ids = [p.id for p, _ in speakers]
+        ids = [p.id for p, _ in asked.speakers]
         hits: dict[int, float | None] = {}
         together = len(terms) == 1 and " AND " in terms[0][0] and not terms[0][0].startswith("(")
         if together and (await self._repo.match_counts([terms[0][0]], PROBE_CAP))[1][0] >= PROBE_CAP:
             terms = []  # common words that go together ('police chief'): too many quotes
         if terms:
             # A speaker named outright leaves less room for quotes of anyone else.
-            named = any(score >= 0.85 for _, score in speakers)
+            named = any(score >= 0.85 for _, score in asked.speakers)
             general = FTS_CANDIDATES // 2 if named else FTS_CANDIDATES
             hits.update(await self._repo.search(guild_id, terms, general, ids, SPEAKER_CANDIDATES))
         if ids:
-            recent = RECENT_CANDIDATES if topic else 2 * RECENT_CANDIDATES
+            recent = RECENT_CANDIDATES if asked.topic else 2 * RECENT_CANDIDATES
             for qid in await self._repo.recent_quote_ids(guild_id, ids, recent):
                 hits.setdefault(qid, None)
         if not hits:
@@ -589,16 +617,10 @@ class QuoteAsker:
         return (matched / total if total else 0.0), matched
 
     def _score(
-        self,
-        kind: str,
-        c: _Candidate,
-        f: _Fields,
-        topic: Sequence[_Term],
-        alternatives: dict[str, dict[str, float]],
-        ref: Sequence[_Term],
-        speaker_words: dict[int, _SpeakerWords],
+        self, asked: _Asked, c: _Candidate, f: _Fields, alternatives: dict[str, dict[str, float]]
     ) -> float:
-        words = speaker_words.get(c.quote.speaker_id or -1)
+        words = asked.speaker_words.get(c.quote.speaker_id or -1)
+        topic, ref = asked.topic, asked.ref
         if topic:
             cover, mass = self._topic_cover(topic, alternatives, f)
             confidence = 1.0 - math.exp(-mass / 0.6)
@@ -615,7 +637,7 @@ class QuoteAsker:
             score = with_topic if topic else spk * (0.8 + 0.2 * _salience(c.quote))
         else:
             score = topic_score
-        if kind == "who" and not c.quote.speaker:
+        if asked.kind == "who" and not c.quote.speaker:
             score *= 0.7  # a quote with no known speaker cannot answer "who"
         return max(0.0, min(1.0, score))
 
