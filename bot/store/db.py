@@ -11,18 +11,20 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
+
+T = TypeVar("T")
 
 
 class StoreError(Exception):
@@ -169,6 +171,36 @@ class Database:
             else:
                 await self._conn.execute("COMMIT")
 
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Call `fn(conn)` with the underlying `sqlite3.Connection` on aiosqlite's worker thread and
+        return its result: one hop however many statements `fn` runs.
+
+        Each `await conn.execute(...)` is a hop to that thread and back, and the way back waits a
+        full event-loop turn; a busy loop (a gateway flood) makes a many-statement write crawl.
+        `fn` runs on the thread that owns the connection, so it must not touch event-loop objects
+        and must not keep the connection. Use it for reads; a write goes through
+        `run_in_transaction`, which takes the write lock.
+        """
+        return await self._in_worker(fn)
+
+    async def run_in_transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """`run`, with `fn` inside BEGIN IMMEDIATE ... COMMIT (rolled back if it raises), under the
+        same write lock as `transaction()`: the whole write, commit included, in one hop.
+
+        Cancelling the caller does not stop `fn`: it runs to its COMMIT or ROLLBACK on the worker
+        thread, and any later write queues behind it there, since that thread runs one call at a time.
+        """
+        async with self._write_lock:
+            return await self._in_worker(lambda conn: _in_transaction(conn, fn))
+
+    async def _in_worker(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._conn
+        # aiosqlite (0.22) has no public call for "run this function on the connection's thread";
+        # `_execute` is what every one of its public methods goes through, and `_conn` is the
+        # sqlite3 connection it created on that thread. This is the one place Parley uses either.
+        result: T = await conn._execute(lambda: fn(conn._conn))
+        return result
+
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         async with self._conn.execute(sql, tuple(params)) as cur:
             return await cur.fetchone()
@@ -188,3 +220,17 @@ class Database:
             result = cur.lastrowid if sql.lstrip().upper().startswith("INSERT") else cur.rowcount
             await cur.close()
             return int(result or 0)
+
+
+def _in_transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """The body of `Database.run_in_transaction`, on the worker thread."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = fn(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        # A failed COMMIT (or `fn` ending the transaction itself) must not leave one half open.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return result
