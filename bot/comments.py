@@ -5,8 +5,14 @@ The Discord side hands over plain values (`IncomingMessage`); this module decide
 Writes are batched: each call queues an operation and waits for the commit that carries it. A
 drain task, started on demand and gone when the queue is empty, commits everything queued since
 the previous commit in one transaction (group commit), so under load one transaction carries
-hundreds of messages and when idle a message is committed at once. Operations are applied in the
+thousands of messages and when idle a message is committed at once. Operations are applied in the
 order they were queued, so an edit or delete queued after a create always lands after it.
+
+A batch is one trip to the database thread: lookups, writes, cursor moves and COMMIT run there as
+one synchronous function (`Database.run_in_transaction`), and an operation that fails is isolated
+there too (savepoints, halving the batch), so the others still commit in the same trip. During a
+gateway flood the event loop takes long turns, and a commit that went back to it after every
+statement, or a retry one message at a time, would leave messages waiting for seconds.
 
 Nothing is lost across downtime because of the per-thread cursor (`threads.last_message_id`): it
 means "every message up to here is stored". A history page moves it in the same transaction that
@@ -21,13 +27,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-
-import aiosqlite
 
 from bot.store.articles import ArticleRepo
 from bot.store.comments import CommentRow, CommentStore, DeleteOutcome, DiscussedArticle, StoredComment
@@ -173,6 +178,37 @@ class _Barrier:
 
 
 _Op = _Store | _Edit | _Delete | _Page | _Forget | _Barrier
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """The result of an operation that could not be applied: its caller gets `error`."""
+
+    error: Exception
+
+
+@dataclass(frozen=True)
+class _BatchContext:
+    """What every attempt at one batch shares (on the database thread)."""
+
+    ops: Sequence[_Op]
+    synced: frozenset[int]  # threads whose live messages may move the cursor
+    tracked: set[int]  # which of the batch's channels are article threads
+    results: list[Any]  # per operation, filled in as attempts succeed
+
+
+@dataclass
+class _BatchState:
+    """What applying a batch has decided so far; an attempt works on a copy, so one that is rolled
+    back leaves no trace."""
+
+    deleted_at: dict[int, int]  # see `CommentService._deleted_positions`
+    cursor_to: dict[int, int] = field(default_factory=dict)
+    holed: set[int] = field(default_factory=set)
+    gone: list[int] = field(default_factory=list)
+
+    def copy(self) -> _BatchState:
+        return _BatchState(dict(self.deleted_at), dict(self.cursor_to), set(self.holed), list(self.gone))
 
 
 def _weight(op: _Op) -> int:
@@ -542,88 +578,174 @@ class CommentService:
                 raise
 
     async def _run_batch(self, batch: list[tuple[_Op, asyncio.Future[Any]]]) -> None:
+        """Commit a batch in one trip to the database thread (see `_write`) and settle its futures.
+
+        One trip matters because during a gateway flood every trip back waits a whole event-loop
+        turn behind the gateway's work: a statement-by-statement commit, or a retry one operation
+        at a time after a bad message, would starve the writer."""
+        ops = [op for op, _ in batch]
+        deleted_at = self._deleted_positions(ops)
+        synced = frozenset(self._synced)
         try:
-            results = await self._commit([op for op, _ in batch])
+            results, gone, holed = await self._db.run_in_transaction(
+                lambda conn: self._write(conn, ops, synced, deleted_at)
+            )
         except Exception as exc:
-            if len(batch) == 1:
-                op, future = batch[0]
-                if isinstance(op, _Store):
-                    # Its thread now has a hole: later live messages must not move the cursor
-                    # past it, so the next history sync can fill it.
-                    self._synced.discard(op.row.thread_id)
-                if not future.done():
-                    future.set_exception(exc)
-                return
-            # One bad operation must not cost the others their write: retry them one by one.
-            log.warning("comment batch of %d failed (%s); retrying one by one", len(batch), exc)
-            for item in batch:
-                await self._run_batch([item])
-            return
+            # The transaction itself failed (the disk, a broken file): nothing of the batch is stored.
+            log.warning("comment batch of %d failed: %s", len(batch), exc)
+            results = [_Failed(exc)] * len(batch)
+            gone = []
+            holed = {op.row.thread_id for op in ops if isinstance(op, _Store)}
+        self._remember_deleted(gone)
+        # A thread with a message that could not be stored has a hole: later live messages must not
+        # move its cursor past it, so the next history sync can fill it.
+        self._synced.difference_update(holed)
+        failed = 0
         for (_, future), result in zip(batch, results, strict=True):
-            if not future.done():
+            if future.done():
+                continue
+            if isinstance(result, _Failed):
+                failed += 1
+                future.set_exception(result.error)
+            else:
                 future.set_result(result)
+        if failed and len(batch) > 1:
+            log.warning(
+                "%d of a batch of %d comment operations failed; the rest are stored", failed, len(batch)
+            )
 
-    async def _commit(self, ops: list[_Op]) -> list[Any]:
-        """Apply operations in queue order in one transaction; consecutive stores share one
-        executemany."""
-        results: list[Any] = [None] * len(ops)
-        synced = set(self._synced)
-        cursor_to: dict[int, int] = {}
+    def _deleted_positions(self, ops: Sequence[_Op]) -> dict[int, int]:
+        """Message id -> index of the operation that deleted it (-1: deleted before this batch),
+        for the ids of this batch that are deleted. Deletes are remembered here, in queue order,
+        so the database thread never reads the service's own state."""
+        positions: dict[int, int] = {}
+        recent = self._recent_deletes
+        for index, op in enumerate(ops):
+            if isinstance(op, _Store):
+                if op.row.message_id in recent:
+                    positions.setdefault(op.row.message_id, -1)
+            elif isinstance(op, _Edit):
+                if op.message_id in recent:
+                    positions.setdefault(op.message_id, -1)
+            elif isinstance(op, _Page):
+                for row in op.rows:
+                    if row.message_id in recent:
+                        positions.setdefault(row.message_id, -1)
+            elif isinstance(op, _Delete):
+                for message_id in op.ids:
+                    positions.setdefault(message_id, index)
+                self._remember_deleted(op.ids)
+        return positions
+
+    # -- on the database thread: these touch only their arguments and the connection ------------
+
+    def _write(
+        self,
+        conn: sqlite3.Connection,
+        ops: Sequence[_Op],
+        synced: frozenset[int],
+        deleted_at: dict[int, int],
+    ) -> tuple[list[Any], list[int], set[int]]:
+        """The whole batch inside the caller's transaction: each operation's result (or `_Failed`),
+        the ids history pages found deleted, and the threads left with a hole by a failed store.
+        Cursors move once per thread, after every row is written."""
         store_threads = {op.row.thread_id for op in ops if isinstance(op, _Store)}
-        async with self._db.transaction() as conn:
-            tracked = await self._store.tracked_threads(conn, store_threads) if store_threads else set()
-            run: list[CommentRow] = []
-            for index, op in enumerate(ops):
+        ctx = _BatchContext(
+            ops=ops,
+            synced=synced,
+            tracked=self._store.tracked_threads(conn, store_threads) if store_threads else set(),
+            results=[None] * len(ops),
+        )
+        state = self._attempt(conn, ctx, 0, len(ops), _BatchState(dict(deleted_at)))
+        self._store.advance_cursors(conn, state.cursor_to.items())
+        return ctx.results, state.gone, state.holed
+
+    def _attempt(
+        self, conn: sqlite3.Connection, ctx: _BatchContext, lo: int, hi: int, state: _BatchState
+    ) -> _BatchState:
+        """Apply ops[lo:hi] inside a savepoint; if that fails, undo it and split the range in two
+        (in order), down to the one bad operation, which fails alone. One bad message in a batch
+        of n costs about 2 log2(n) attempts, all in this one trip."""
+        trial = state.copy()
+        conn.execute("SAVEPOINT comment_ops")
+        try:
+            self._apply(conn, ctx, lo, hi, trial)
+        except Exception as exc:
+            conn.execute("ROLLBACK TO comment_ops")
+            conn.execute("RELEASE comment_ops")
+            if hi - lo == 1:
+                ctx.results[lo] = _Failed(exc)
+                op = ctx.ops[lo]
                 if isinstance(op, _Store):
-                    row = op.row
-                    results[index] = row.thread_id in tracked
-                    if row.message_id not in self._recent_deletes:
-                        run.append(row)
-                    if op.live and row.thread_id in synced and row.thread_id in tracked:
-                        cursor_to[row.thread_id] = max(cursor_to.get(row.thread_id, 0), row.message_id)
-                    continue
-                if run:
-                    await self._store.upsert(conn, run)
-                    run = []
-                results[index] = await self._apply(conn, op)
+                    state.holed.add(op.row.thread_id)
+                return state
+            mid = (lo + hi) // 2
+            return self._attempt(conn, ctx, mid, hi, self._attempt(conn, ctx, lo, mid, state))
+        conn.execute("RELEASE comment_ops")
+        return trial
+
+    def _apply(
+        self, conn: sqlite3.Connection, ctx: _BatchContext, lo: int, hi: int, state: _BatchState
+    ) -> None:
+        """ops[lo:hi] in queue order; consecutive stores share one statement."""
+        deleted_at = state.deleted_at
+
+        def deleted(message_id: int, index: int) -> bool:
+            return deleted_at.get(message_id, index) < index
+
+        results = ctx.results
+        run: list[CommentRow] = []
+        for index in range(lo, hi):
+            op = ctx.ops[index]
+            if isinstance(op, _Store):
+                row = op.row
+                tracked = row.thread_id in ctx.tracked
+                results[index] = tracked
+                if not deleted(row.message_id, index):
+                    run.append(row)
+                if op.live and tracked and row.thread_id in ctx.synced and row.thread_id not in state.holed:
+                    state.cursor_to[row.thread_id] = max(
+                        state.cursor_to.get(row.thread_id, 0), row.message_id
+                    )
+                continue
             if run:
-                await self._store.upsert(conn, run)
-            for thread_id, message_id in cursor_to.items():
-                await self._store.advance_cursor(conn, thread_id, message_id)
-        return results
+                self._store.upsert(conn, run)
+                run = []
+            if isinstance(op, _Edit):
+                results[index] = not deleted(op.message_id, index) and self._store.edit(
+                    conn, op.message_id, op.content, op.edited_at, op.attachments_json
+                )
+            elif isinstance(op, _Delete):
+                results[index] = self._delete_ids(conn, op.ids)
+            elif isinstance(op, _Page):
+                rows = [r for r in op.rows if not deleted(r.message_id, index)]
+                written = self._store.upsert(conn, rows)
+                removed = 0
+                if op.detect_deletes:
+                    gone = self._store.live_ids_between(conn, op.thread_id, op.after, op.through_id)
+                    gone -= {r.message_id for r in op.rows}
+                    if gone:
+                        for message_id in gone:
+                            deleted_at.setdefault(message_id, index)
+                        state.gone.extend(gone)
+                        removed = self._delete_ids(conn, sorted(gone, reverse=True)).changed
+                self._store.advance_cursors(conn, [(op.thread_id, op.through_id)])
+                results[index] = (written, removed)
+            elif isinstance(op, _Forget):
+                self._store.remember_forgotten(conn, op.guild_id, op.author_id, op.up_to_id)
+                ids = self._store.author_comment_ids(conn, op.guild_id, op.author_id)
+                outcome = self._delete_ids(conn, ids)
+                results[index] = ForgetResult(removed=outcome.removed, tombstoned=outcome.tombstoned)
+            else:  # _Barrier: nothing to write
+                results[index] = None
+        if run:
+            self._store.upsert(conn, run)
 
-    async def _apply(self, conn: aiosqlite.Connection, op: _Op) -> Any:
-        if isinstance(op, _Edit):
-            if op.message_id in self._recent_deletes:
-                return False
-            return await self._store.edit(conn, op.message_id, op.content, op.edited_at, op.attachments_json)
-        if isinstance(op, _Delete):
-            self._remember_deleted(op.ids)
-            return await self._delete_ids(conn, op.ids)
-        if isinstance(op, _Page):
-            rows = [r for r in op.rows if r.message_id not in self._recent_deletes]
-            written = await self._store.upsert(conn, rows)
-            deleted = 0
-            if op.detect_deletes:
-                gone = await self._store.live_ids_between(conn, op.thread_id, op.after, op.through_id)
-                gone -= {r.message_id for r in op.rows}
-                if gone:
-                    self._remember_deleted(gone)
-                    deleted = (await self._delete_ids(conn, sorted(gone, reverse=True))).changed
-            await self._store.advance_cursor(conn, op.thread_id, op.through_id)
-            return written, deleted
-        if isinstance(op, _Forget):
-            await self._store.remember_forgotten(conn, op.guild_id, op.author_id, op.up_to_id)
-            ids = await self._store.author_comment_ids(conn, op.guild_id, op.author_id)
-            outcome = await self._delete_ids(conn, ids)
-            return ForgetResult(removed=outcome.removed, tombstoned=outcome.tombstoned)
-        return None  # _Barrier
-
-    async def _delete_ids(self, conn: aiosqlite.Connection, ids: Sequence[int]) -> DeleteOutcome:
+    def _delete_ids(self, conn: sqlite3.Connection, ids: Sequence[int]) -> DeleteOutcome:
         removed = tombstoned = purged = 0
         deleted_at = _now()
         for message_id in ids:
-            outcome = await self._store.delete(conn, message_id, deleted_at)
+            outcome = self._store.delete(conn, message_id, deleted_at)
             removed += outcome.removed
             tombstoned += outcome.tombstoned
             purged += outcome.purged

@@ -278,6 +278,68 @@ async def test_a_bad_message_does_not_sink_its_batch(db: Database) -> None:
 
 
 @pytest.mark.asyncio
+async def test_one_bad_message_in_a_large_batch_fails_alone_and_holds_the_cursor_back(db: Database) -> None:
+    await add_article(db)
+    svc = CommentService(db)
+
+    async def empty(after: int | None) -> AsyncIterator[HistoryPage]:
+        return
+        yield
+
+    await svc.sync_thread(THREAD, empty)  # read to the end: live messages may move the cursor
+    bad_id = 5150
+    # A lone surrogate cannot be encoded for SQLite: the only message of the batch that can fail.
+    messages = [msg(i, "broken \ud800 text" if i == bad_id else "") for i in range(5001, 5301)]
+    results = await asyncio.gather(*(svc.store(m, live=True) for m in messages), return_exceptions=True)
+    failed = [m.message_id for m, r in zip(messages, results, strict=True) if isinstance(r, Exception)]
+    assert failed == [bad_id]
+    assert all(r is True for r in results if not isinstance(r, Exception))
+    assert await ids(db) == [m.message_id for m in messages if m.message_id != bad_id]
+    # The cursor stops before the hole, and the thread is no longer in sync, so later live messages
+    # do not move it either: the next history sync is what may close the gap.
+    assert await cursor(db) == bad_id - 1
+    assert not svc.is_synced(THREAD)
+    await svc.store(msg(5400), live=True)
+    assert await cursor(db) == bad_id - 1
+
+
+@pytest.mark.asyncio
+async def test_nul_characters_are_stored_whole_and_in_order(db: Database) -> None:
+    await add_article(db)
+    svc = CommentService(db, linger_s=0.02)
+    odd = IncomingMessage(5002, GUILD, THREAD, 7, "name\x00tail", "before\x00after", (), T0)
+    results = await asyncio.gather(
+        svc.store(msg(5001, "plain")),
+        svc.store(odd),
+        svc.store(msg(5002, "newer copy", edited=T0 + timedelta(hours=1))),
+        svc.store(msg(5003, "plain too")),
+    )
+    assert results == [True, True, True, True]
+    assert await ids(db) == [5001, 5002, 5003]
+    stored = await svc.get(5002)
+    assert stored is not None and stored.content == "newer copy"
+    await svc.store(msg(5004, "a\x00b", author=9))
+    fourth = await svc.get(5004)
+    assert fourth is not None and fourth.content == "a\x00b"
+
+
+@pytest.mark.asyncio
+async def test_a_message_twice_in_one_batch_ends_with_the_newer_edit(db: Database) -> None:
+    await add_article(db)
+    svc = CommentService(db, linger_s=0.02)
+    later = T0 + timedelta(minutes=5)
+    await asyncio.gather(
+        svc.store(msg(5001, "first")),
+        svc.store(msg(5001, "fixed typo", edited=later)),
+        svc.store(msg(5002, "edited", edited=later)),
+        svc.store(msg(5002, "original (a late history read)")),
+    )
+    first, second = await svc.get(5001), await svc.get(5002)
+    assert first is not None and first.content == "fixed typo"
+    assert second is not None and second.content == "edited"
+
+
+@pytest.mark.asyncio
 async def test_committed_before_store_returns_and_close_flushes(tmp_path: Path) -> None:
     path = tmp_path / "c.db"
     db = await Database.open(path)

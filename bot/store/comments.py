@@ -1,38 +1,68 @@
 """Comment rows: the SQL behind an article's comment section.
 
-Writes take the connection of a transaction the caller already holds (`Database.transaction()`), so
-the comment service can commit a whole batch of gateway events, or a history page together with its
-sync cursor, as one unit. The thread a message belongs to is resolved by joining `threads` inside
-the INSERT itself: a message of an untracked channel (or of a thread removed meanwhile) is simply not
-inserted, so no foreign key can fail and take the rest of a batch down with it.
+Writes are plain functions of a `sqlite3.Connection` inside a transaction the caller already holds:
+the comment service runs a whole batch of gateway events (or a history page with its sync cursor)
+through `Database.run_in_transaction`, so the batch, commit included, is one trip to the database
+thread instead of one per statement, which a busy event loop would make wait a turn each.
+
+The thread a message belongs to is resolved by joining `threads` inside the INSERT itself: a message
+of an untracked channel (or of a thread removed meanwhile) is simply not inserted, so no foreign key
+can fail and take the rest of a batch down with it.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import aiosqlite
 
 from bot.store.db import Database
-from bot.store.threads import advance_cursor
 
-# SQLite accepts far more, but short IN lists keep each statement's plan cheap.
-_IN_CHUNK = 500
+# The columns of an incoming row, in the order of `CommentRow.params()`.
+_ROW_COLUMNS = (
+    "id",
+    "guild",
+    "thread",
+    "parent",
+    "author",
+    "name",
+    "content",
+    "attachments",
+    "created",
+    "edited",
+)
 
-# Numbered parameters (?1 = message id, ?2 = guild, ?3 = thread, ?4 = parent, ?5 = author id,
-# ?6 = author name, ?7 = content, ?8 = attachments JSON, ?9 = created, ?10 = edited) let one plain
-# tuple per row feed every use of a value: executemany binds tuples faster than dicts.
+# A whole run of rows as ONE statement: the rows travel as a JSON array of `params()` arrays and
+# json_each unpacks them inside SQLite. executemany would run a statement per row, and between rows
+# the database thread has to win the GIL back from a busy event loop, which can take milliseconds
+# each (2,000 rows took 0.1 to 2 s that way under a gateway flood; one statement takes 0.1 s).
+_JSON_ROWS = (
+    "SELECT key AS ord, "
+    + ", ".join(f"json_extract(value, '$[{i}]') AS {name}" for i, name in enumerate(_ROW_COLUMNS))
+    + " FROM json_each(?1)"
+)
+# One row from plain parameters, for the rare row json_extract cannot carry (a NUL character
+# inside a text ends the text there).
+_PARAM_ROW = "SELECT 0 AS ord, " + ", ".join(f"?{i} AS {name}" for i, name in enumerate(_ROW_COLUMNS, 1))
+
+# Upsert from a source of incoming rows `m`, applied in their order (ORDER BY: a message delivered
+# twice in one run ends with the later copy). Known rows take the incoming content only under the
+# newer-edit-wins rule, tombstones are never revived, and a message of an untracked channel, a
+# thread's starter post or a forgotten author's message is not inserted at all.
 _UPSERT = """
 INSERT INTO comments (message_id, guild_id, thread_id, article_id, parent_id, author_id, author_name,
                       content, attachments, created_at, edited_at)
-SELECT ?1, t.guild_id, t.id, t.article_id, ?4, ?5, ?6, ?7, ?8, ?9, ?10
-FROM threads t
-WHERE t.id = ?3 AND t.guild_id = ?2
-  AND t.id <> ?1 AND t.starter_message_id IS NOT ?1
+SELECT m.id, t.guild_id, t.id, t.article_id, m.parent, m.author, m.name, m.content, m.attachments,
+       m.created, m.edited
+FROM ({source}) m CROSS JOIN threads t
+WHERE t.id = m.thread AND t.guild_id = m.guild
+  AND t.id <> m.id AND t.starter_message_id IS NOT m.id
   AND NOT EXISTS (SELECT 1 FROM comment_forgotten f
-                  WHERE f.guild_id = t.guild_id AND f.author_id = ?5 AND f.before_id >= ?1)
+                  WHERE f.guild_id = t.guild_id AND f.author_id = m.author AND f.before_id >= m.id)
+ORDER BY m.ord
 ON CONFLICT (message_id) DO UPDATE SET
     content = excluded.content,
     attachments = excluded.attachments,
@@ -44,6 +74,16 @@ WHERE comments.deleted = 0
   AND (comments.content IS NOT excluded.content OR comments.attachments IS NOT excluded.attachments
        OR comments.edited_at IS NOT excluded.edited_at OR comments.author_name IS NOT excluded.author_name)
 """
+_UPSERT_JSON = _UPSERT.format(source=_JSON_ROWS)
+_UPSERT_ROW = _UPSERT.format(source=_PARAM_ROW)
+
+_TRACKED = "SELECT json_group_array(id) FROM threads WHERE id IN (SELECT value FROM json_each(?))"
+
+# Forward only, so a late event for an old message never rewinds a cursor. The same statement as
+# `bot.store.threads.advance_cursor`, which is async (one hop per call) and so unusable here.
+_ADVANCE_CURSOR = (
+    "UPDATE threads SET last_message_id = ? WHERE id = ? AND (last_message_id IS NULL OR last_message_id < ?)"
+)
 
 _EDIT = """
 UPDATE comments SET content = :content, attachments = coalesce(:attachments, attachments),
@@ -139,125 +179,128 @@ def _row(row: aiosqlite.Row) -> StoredComment:
     )
 
 
-def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
-    for start in range(0, len(ids), _IN_CHUNK):
-        yield ids[start : start + _IN_CHUNK]
-
-
 class CommentStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    # -- writes: the caller holds the transaction ------------------------------------------------
+    # -- writes: plain functions of the connection, inside the caller's transaction ---------------
 
-    async def tracked_threads(self, conn: aiosqlite.Connection, thread_ids: Iterable[int]) -> set[int]:
-        """Which of these channel ids are registered article threads."""
-        wanted = sorted(set(thread_ids))
-        found: set[int] = set()
-        for chunk in _chunks(wanted):
-            marks = ",".join("?" * len(chunk))
-            async with conn.execute(f"SELECT id FROM threads WHERE id IN ({marks})", chunk) as cur:
-                found.update(int(r[0]) for r in await cur.fetchall())
-        return found
+    def tracked_threads(self, conn: sqlite3.Connection, thread_ids: Iterable[int]) -> set[int]:
+        """Which of these channel ids are registered article threads (one statement, one row)."""
+        found = conn.execute(_TRACKED, (json.dumps(sorted(set(thread_ids))),)).fetchone()
+        return {int(i) for i in json.loads(found[0])}
 
-    async def upsert(self, conn: aiosqlite.Connection, rows: Sequence[CommentRow]) -> int:
-        """Insert new messages and refresh known ones; returns how many rows changed.
+    def upsert(self, conn: sqlite3.Connection, rows: Sequence[CommentRow]) -> int:
+        """Insert new messages and refresh known ones, in order; returns how many rows changed.
 
         A known row takes the incoming content only when the incoming edit time is not older, so a
         history page read before a live edit cannot roll the edit back; a tombstone is never revived.
         """
+        changed = 0
+        start = 0
+        for index, row in enumerate(rows):
+            if "\x00" in row.content or (row.author_name is not None and "\x00" in row.author_name):
+                changed += self._upsert_json(conn, rows[start:index])
+                cur = conn.execute(_UPSERT_ROW, row.params())
+                changed += max(cur.rowcount, 0)
+                cur.close()
+                start = index + 1
+        return changed + self._upsert_json(conn, rows[start:])
+
+    def _upsert_json(self, conn: sqlite3.Connection, rows: Sequence[CommentRow]) -> int:
         if not rows:
             return 0
-        cur = await conn.executemany(_UPSERT, [r.params() for r in rows])
+        # ensure_ascii=False: shorter, and a lone surrogate fails the statement as it would fail
+        # a bound parameter, instead of being stored as an escape.
+        payload = json.dumps([r.params() for r in rows], ensure_ascii=False)
+        cur = conn.execute(_UPSERT_JSON, (payload,))
         changed = max(cur.rowcount, 0)
-        await cur.close()
+        cur.close()
         return changed
 
-    async def edit(
+    def edit(
         self,
-        conn: aiosqlite.Connection,
+        conn: sqlite3.Connection,
         message_id: int,
         content: str,
         edited_at: str,
         attachments_json: str | None,
     ) -> bool:
-        cur = await conn.execute(
+        cur = conn.execute(
             _EDIT,
             {"id": message_id, "content": content, "edited_at": edited_at, "attachments": attachments_json},
         )
         changed = cur.rowcount > 0
-        await cur.close()
+        cur.close()
         return changed
 
-    async def delete(self, conn: aiosqlite.Connection, message_id: int, deleted_at: str) -> DeleteOutcome:
+    def delete(self, conn: sqlite3.Connection, message_id: int, deleted_at: str) -> DeleteOutcome:
         """Remove a comment, or blank it to a tombstone when replies hang below it; removing the last
         reply of a tombstone purges the tombstone too, up the chain."""
-        async with conn.execute(
+        row = conn.execute(
             "SELECT parent_id, deleted FROM comments WHERE message_id = ?", (message_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        ).fetchone()
         if row is None:
             return DeleteOutcome()
-        if await self._has_replies(conn, message_id):
-            if row["deleted"]:
+        if self._has_replies(conn, message_id):
+            if row[1]:
                 return DeleteOutcome()
-            await conn.execute(
+            conn.execute(
                 "UPDATE comments SET deleted = 1, deleted_at = ?, content = '', attachments = '[]', "
                 "author_id = NULL, author_name = NULL, edited_at = NULL WHERE message_id = ?",
                 (deleted_at, message_id),
             )
             return DeleteOutcome(tombstoned=1)
-        await conn.execute("DELETE FROM comments WHERE message_id = ?", (message_id,))
-        removed = 0 if row["deleted"] else 1
+        conn.execute("DELETE FROM comments WHERE message_id = ?", (message_id,))
+        removed = 0 if row[1] else 1
         purged = 1 - removed
-        parent = row["parent_id"]
+        parent = row[0]
         while parent is not None:
-            async with conn.execute(
+            above = conn.execute(
                 "SELECT parent_id, deleted FROM comments WHERE message_id = ?", (parent,)
-            ) as cur:
-                above = await cur.fetchone()
-            if above is None or not above["deleted"] or await self._has_replies(conn, parent):
+            ).fetchone()
+            if above is None or not above[1] or self._has_replies(conn, parent):
                 break
-            await conn.execute("DELETE FROM comments WHERE message_id = ?", (parent,))
+            conn.execute("DELETE FROM comments WHERE message_id = ?", (parent,))
             purged += 1
-            parent = above["parent_id"]
+            parent = above[0]
         return DeleteOutcome(removed=removed, purged=purged)
 
-    async def _has_replies(self, conn: aiosqlite.Connection, message_id: int) -> bool:
-        async with conn.execute(
-            "SELECT 1 FROM comments WHERE parent_id = ? LIMIT 1", (message_id,)
-        ) as cur:
-            return await cur.fetchone() is not None
+    def _has_replies(self, conn: sqlite3.Connection, message_id: int) -> bool:
+        found = conn.execute("SELECT 1 FROM comments WHERE parent_id = ? LIMIT 1", (message_id,)).fetchone()
+        return found is not None
 
-    async def live_ids_between(
-        self, conn: aiosqlite.Connection, thread_id: int, after: int | None, through: int
+    def live_ids_between(
+        self, conn: sqlite3.Connection, thread_id: int, after: int | None, through: int
     ) -> set[int]:
         """Stored, not deleted, comments of a thread with after < id <= through."""
-        async with conn.execute(
+        rows = conn.execute(
             "SELECT message_id FROM comments WHERE thread_id = ? AND message_id > ? AND message_id <= ? "
             "AND deleted = 0",
             (thread_id, after or 0, through),
-        ) as cur:
-            return {int(r[0]) for r in await cur.fetchall()}
+        ).fetchall()
+        return {int(r[0]) for r in rows}
 
-    async def advance_cursor(self, conn: aiosqlite.Connection, thread_id: int, message_id: int) -> None:
-        await advance_cursor(conn, thread_id, message_id)
+    def advance_cursors(self, conn: sqlite3.Connection, cursors: Iterable[tuple[int, int]]) -> None:
+        """Move each (thread, message id) cursor forward only: the rule of
+        `bot.store.threads.advance_cursor`, for a caller on the connection's own thread."""
+        conn.executemany(
+            _ADVANCE_CURSOR, [(message_id, thread_id, message_id) for thread_id, message_id in cursors]
+        )
 
-    async def author_comment_ids(
-        self, conn: aiosqlite.Connection, guild_id: int, author_id: int
-    ) -> list[int]:
-        async with conn.execute(
+    def author_comment_ids(self, conn: sqlite3.Connection, guild_id: int, author_id: int) -> list[int]:
+        rows = conn.execute(
             "SELECT message_id FROM comments WHERE guild_id = ? AND author_id = ? AND deleted = 0 "
             "ORDER BY message_id DESC",
             (guild_id, author_id),
-        ) as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+        ).fetchall()
+        return [int(r[0]) for r in rows]
 
-    async def remember_forgotten(
-        self, conn: aiosqlite.Connection, guild_id: int, author_id: int, before_id: int
+    def remember_forgotten(
+        self, conn: sqlite3.Connection, guild_id: int, author_id: int, before_id: int
     ) -> None:
-        await conn.execute("INSERT INTO guilds(id) VALUES (?) ON CONFLICT(id) DO NOTHING", (guild_id,))
-        await conn.execute(
+        conn.execute("INSERT INTO guilds(id) VALUES (?) ON CONFLICT(id) DO NOTHING", (guild_id,))
+        conn.execute(
             "INSERT INTO comment_forgotten(guild_id, author_id, before_id) VALUES (?, ?, ?) "
             "ON CONFLICT(guild_id, author_id) DO UPDATE SET before_id = max(before_id, excluded.before_id), "
             "forgotten_at = excluded.forgotten_at",
