@@ -284,3 +284,11 @@ def test_a_message_noun_before_a_colon_makes_the_quote_speech() -> None:
     assert q.speaker == "Ann Lee"
     text = 'Ann Lee took one question. Her answer was short: "We are ready."'
     assert only(text).speaker == "Ann Lee"
+
+
+def test_an_email_someone_received_is_not_theirs() -> None:
+    text = (
+        "Editor Audra Coop said the paper received a link in an email. "
+        'The anonymous email said Hanna would be "returned safely."'
+    )
+    assert [q.speaker for q in extract_quotes(text).quotes] == ["The anonymous email"]

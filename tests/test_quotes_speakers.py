@@ -426,3 +426,46 @@ def test_a_definite_description_points_back_to_the_person_just_named() -> None:
 def test_a_generic_definite_description_stays_unnamed() -> None:
     text = 'Sheriff Dale Ruck spoke first. "He charged at me," the officer said.'
     assert speakers_of(text) == ["the officer"]
+
+
+def test_a_sentence_adverb_before_the_subject_is_skipped() -> None:
+    text = (
+        "Fashion designer Stefano Gabba spoke to a magazine. Jenn Palo, a blogger, was angry. "
+        "Still, Gabba has dropped hints about his views. "
+        '"I am opposed to the idea," he told an Italian publication.'
+    )
+    assert speakers_of(text) == ["Stefano Gabba"]
+
+
+def test_the_person_asked_gives_the_answer() -> None:
+    text = (
+        "Officer Jeff Puglo described the chase. "
+        'The prosecutor asked Puglo if anything blocked the road. "No," he said.'
+    )
+    assert speakers_of(text) == ["Jeff Puglo"]
+
+
+def test_the_head_of_a_body_is_not_the_body() -> None:
+    text = (
+        "The jury chaired by Ingrid Thurn met on Monday. Ingrid Thurn, head of the jury, opened it. "
+        '"Digital journalism has a lot to offer," explains the jury.'
+    )
+    assert speakers_of(text) == ["The jury"]
+
+
+def test_a_description_with_of_still_points_back() -> None:
+    text = (
+        "Actress Taraji P. Hensley apologised on Friday. "
+        'In her interview, the star of the hit show said her son was stopped for "nothing."'
+    )
+    assert speakers_of(text) == ["Taraji P. Hensley"]
+
+
+def test_a_title_of_a_country_is_no_person() -> None:
+    text = (
+        "Lee Kuan Yang, the founding Prime Minister of Sinapura, died on Monday. "
+        '"He built a nation," Prime Minister Lee Hsien Lang said.'
+    )
+    ex = extract_quotes(text)
+    assert [q.speaker for q in ex.quotes] == ["Lee Hsien Lang"]
+    assert "Sinapura" not in {s.canonical for s in ex.speakers}

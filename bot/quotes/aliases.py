@@ -67,6 +67,17 @@ class Entity:
         self.positions.append(mention.start)
 
 
+def _role_head(role: str) -> str:
+    """`the president of Lorvania` -> `president`, `Foreign Minister` -> `minister`: the noun a
+    later `the president` must match (`head of the jury` is not `the jury`)."""
+    words = role.lower().split()
+    for cut, w in enumerate(words):
+        if w in ("of", "at", "for", "from", "in", "on") and cut > 0:
+            words = words[:cut]
+            break
+    return words[-1].rstrip(".") if words else ""
+
+
 def is_definite(mention: Mention) -> bool:
     words = mention.text.lower().split()
     return bool(words) and words[0] in ("the", "this", "that", "its", "his", "her", "their")
@@ -183,7 +194,7 @@ class AliasTable:
         for e in self.entities:
             if e.kind == UNNAMED:
                 continue
-            hit = any(head in r.lower().split() for r in e.roles) or (
+            hit = any(_role_head(r) == head for r in e.roles) or (
                 e.kind == ORGANISATION and head in (w.lower() for w in e.name)
             )
             p = e.last_before(pos)

@@ -81,7 +81,9 @@ _RELATIVES = words("who whom whose which where that")
 # Words opening a comma-enclosed insert that comes before the subject (`..., as fans demanded, he`).
 _INSERTS = _CLAUSE_OPENERS | words("as including especially not even")
 _CLAUSE_JOINERS = words(", ; and but so that")
+_QUESTION_VERBS = words("asked asks pressed questioned quizzed challenged")
 _CLEAR_WIN = 0.5
+_SURE = 0.9  # a subject of this or the last sentence, or someone named earlier in this one
 _CARRY_ON = words("and but also")
 # `known as "X"`, `posting as "X"`: what follows `as` is a name or a handle.
 _AS_NAME_VERBS = NAMING_VERBS | words(
@@ -91,6 +93,7 @@ _AS_NAME_VERBS = NAMING_VERBS | words(
 _ONE_OF = ("one ", "a ", "an ", "another ")
 _DEFINITE = ("the ", "that ", "this ")
 _CITING = words("citing quoting cited quoted according from")
+_ISSUING = words("issued released published posted put sent wrote statement")
 _APPOSITION_OPENERS = words("a an the his her their its")
 # Plain reporting verbs: `..., Alexander said.` makes the speaker the main clause's subject.
 _REPORTING = words(
@@ -113,6 +116,7 @@ class _SentenceInfo:
     speech_subject: Entity | None = None  # subject of a speech verb or noun outside quotes
     speakers: list[Entity] = field(default_factory=list)
     mentions: list[tuple[int, Entity]] = field(default_factory=list)  # (offset, entity)
+    addressee: Entity | None = None  # `The prosecutor asked Pugliese ...`: who is to answer
 
 
 @dataclass
@@ -182,7 +186,7 @@ def _newsmaker(m: Mention) -> bool:
     """`the actress`, `the former champion`, `the 34-year-old`: a definite, singular description of
     someone news is about (not `the man` or `the officer`, who are often never named)."""
     words = m.text.lower().split()
-    if not words or words[0] != "the" or m.gender == "p" or " of " in m.text:
+    if not words or words[0] != "the" or m.gender == "p":
         return False
     return m.head in NEWSMAKER_NOUNS or bool(_AGE.match(m.head))
 
@@ -372,6 +376,13 @@ class _Reader:
         i = 0
         while i < len(items) and items[i].kind == WORD and items[i].low in ("but", "and", "yet", "so"):
             i += 1
+        if (
+            i + 1 < len(items)
+            and items[i + 1].text == ","
+            and items[i].kind == WORD
+            and (items[i].low in FUNCTION_WORDS or (items[i].low.endswith("ly") and not items[i].is_cap))
+        ):
+            i += 2  # `Still, Gabbana has dropped hints`: a sentence adverb before the subject
         if i < len(items) and items[i].kind == QUOTE:
             return None
         first = items[i] if i < len(items) else None
@@ -468,7 +479,8 @@ class _Reader:
             m.kind == COMMON
             and m.head in SPEECH_NOUNS
             and m.text.lower().startswith(_DEFINITE)
-            and len(m.text.split()) <= 3  # not `the post by an unknown author`, which says whose
+            # Not `the post by an unknown author` or `the anonymous email`, which say whose.
+            and (len(m.text.split()) == 2 or m.text.lower().split()[1] in ("press", "news", "joint"))
         ):
             author = self.author_of(m.head, si)
             if author is not None:
@@ -482,8 +494,11 @@ class _Reader:
             hit = next((n for n, it in enumerate(items) if it.kind == WORD and it.low == noun), -1)
             if hit < 0:
                 continue
-            if any(it.low in _CITING for it in items[max(0, hit - 4) : hit]):
+            before = items[max(0, hit - 4) : hit]
+            if any(it.low in _CITING for it in before):
                 return None  # `Tass reported, citing a Defense Ministry statement`: not Tass's
+            if not any(it.low in SPEECH_VERBS or it.low in _ISSUING for it in before):
+                return None  # `received a link in an email`: the email is somebody else's
             prev = self.info[back]
             if prev.speakers:
                 return prev.speakers[-1]
@@ -618,6 +633,8 @@ class _Reader:
             decay = _DECAY ** (depth - 1)
             if prev.subject is not None:
                 consider(prev.subject, decay, True)
+            if prev.addressee is not None and depth == 1:
+                consider(prev.addressee, 1.2, True)  # the one just asked answers
             for e in prev.speakers:
                 consider(e, 0.7 * decay, False)
             for _, e in prev.mentions:
@@ -627,7 +644,8 @@ class _Reader:
         if scores:
             ranked = sorted(scores.values(), key=lambda x: -x[0])
             best_score, best = ranked[0]
-            if gender and not best.gender and (len(ranked) == 1 or ranked[1][0] < _CLEAR_WIN * best_score):
+            clear = len(ranked) == 1 or ranked[1][0] < _CLEAR_WIN * best_score
+            if gender and not best.gender and clear and best_score >= _SURE:
                 # A clear antecedent of `she` is a woman from now on, so a later `he` is not her.
                 best.gender = gender
             return best
@@ -757,7 +775,7 @@ class _Reader:
             info = self.info[si]
             subj = self.sentence_subject(si)
             if subj is not None and subj.kind != PRONOUN:
-                info.subject = self.table.resolve(subj, subj.start)
+                info.subject = self.resolve(subj, si, subj.start)
                 if info.subject is not None and subj.kind == NAME:
                     self.note_gender(si, subj, info.subject)
             elif subj is not None:
@@ -766,7 +784,29 @@ class _Reader:
             speech = self.speech_subject(si, sent)
             if speech is not None:
                 info.speech_subject = speech
+            info.addressee = self.addressee(si, sent)
         return self.build()
+
+    def addressee(self, si: int, sent: Sentence) -> Entity | None:
+        """The person asked in `X asked Y whether ...`: the next `"No," he said` is Y's answer."""
+        items = sent.items
+        for v in range(len(items) - 1):
+            it = items[v]
+            if it.kind == QUOTE:
+                return None
+            if it.kind != WORD or it.low not in _QUESTION_VERBS:
+                continue
+            obj = items[v + 1]
+            if obj.kind == WORD and obj.low in ("him", "her"):
+                here = [e for e in self._here(si, obj.start) if e is not self.info[si].subject]
+                found = self._resolve_person(_PRONOUN_GENDER[obj.low], si, here)
+                return None if found is self.info[si].subject else found
+            if obj.is_cap:
+                m = analyse(phrase_after(items, v + 1, len(items)))
+                if m is not None and m.kind == NAME and not m.org:
+                    return self.table.resolve(m, m.start)
+            return None
+        return None
 
     def speech_subject(self, si: int, sent: Sentence) -> Entity | None:
         """Subject of a speech verb or noun in the writer's words (`Heald noted ...`)."""

@@ -164,6 +164,8 @@ def looks_org(words: Sequence[str]) -> bool:
 
 def _split_given_name(run: list[str]) -> int:
     """Index where a person's name starts inside a longer capitalised run (`Washington Chris Gregoire`)."""
+    if any(len(w) == 2 and w.endswith(".") for w in run[1:-1]):
+        return max(0, len(run) - 3)  # `Taraji P. Henson`: given name, initial, surname
     for i, w in enumerate(run):
         low = w.lower()
         if i > 0 and (low in MALE_NAMES or low in FEMALE_NAMES):
@@ -268,7 +270,12 @@ def analyse(items: Sequence[Item]) -> Mention | None:
     if k < len(head):
         name_words = head[k:]
         role_words = head[:k]
-        if len(name_words) >= 3 and role_words and role_words[-1].lower() not in TITLES:
+        if (
+            len(name_words) >= 3
+            and role_words
+            and role_words[-1].lower() not in TITLES
+            and role_words[-1].lower() not in ROLE_NOUNS  # `actress Taraji P. Henson`
+        ):
             cut2 = _split_given_name(name_words)
             role_words, name_words = role_words + name_words[:cut2], name_words[cut2:]
         name = tuple(strip_possessive(w) for w in name_words)
@@ -304,7 +311,7 @@ def analyse(items: Sequence[Item]) -> Mention | None:
         run = rest[k2:]
         if run and k2 < len(rest) and not looks_org(run):
             cut2 = _split_given_name(run) if k2 >= 1 else 0
-            if len(run) >= 2 or k2 >= 1:
+            if len(run) >= 2:  # `Prime Minister of Singapore` names a place, not a person
                 name_words = run[cut2:] if len(run) > 1 else run
                 role = " ".join(head + rest[: len(rest) - len(name_words)])
                 name = tuple(strip_possessive(w) for w in name_words)
