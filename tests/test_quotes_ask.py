@@ -413,3 +413,23 @@ async def test_accuracy_with_gold_quotes_stays_above_the_floor(tmp_path: Path) -
             await db.close()
     assert total > 100
     assert right / total >= GOLD_FLOOR, f"{right}/{total}"
+
+
+@pytest.mark.asyncio
+async def test_who_reads_a_quote_cut_in_two_as_one_statement(db: Database) -> None:
+    """'"The harbour stays shut tonight," Ruiz said. "Skippers must wait until the gale has passed."'
+    A reader's question may take words from both halves."""
+    article = await add_article(db, GUILD, "Gale closes the harbour", "https://news.example/gale")
+    context = "Ruiz said of the gale."
+    extraction = Extraction(
+        quotes=(
+            q("The harbour stays shut tonight.", "Ana Ruiz", context),
+            q("Skippers must wait until the gale has passed.", "Ana Ruiz", context),
+            q("Skippers must stay in the harbour and wait.", "Tomas Keller", "Keller spoke to skippers."),
+        ),
+        speakers=(RUIZ, KELLER),
+    )
+    await index_article(db, GUILD, article, extraction)
+    asker = QuoteAsker(db, QuoteSettings())
+    answer = await top(asker, "who said the harbour stays shut and skippers must wait?")
+    assert answer.speaker == "Ana Ruiz"

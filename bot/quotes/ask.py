@@ -19,6 +19,8 @@ How an answer is found, and why:
    and compounds forgiven by fuzzy matching against the candidates' words; for questions about a
    speaker, how well the speaker's names, aliases and roles cover the words describing them. A
    confidence factor grows with the total weight matched, so one common word is not an answer.
+   For "who", a speaker's quotes in one article count together: a quote cut in two by its
+   attribution is one statement.
 4. Below `min_score` the answer is "I don't know" (an empty list) rather than a confident guess.
 
 Question text never reaches FTS5 syntax: MATCH expressions are built only from word tokens, each
@@ -437,8 +439,42 @@ class QuoteAsker:
             f = fields[c.quote.id]
             c.score = self._score(asked, c, f, alternatives)
             if asked.loose:
-                c.score *= 0.3 + 0.7 * self._topic_cover(asked.loose, alternatives, f)[0]
+                total = sum(t.weight for t in asked.loose)
+                found = sum(
+                    t.weight * m
+                    for t, m in zip(asked.loose, self._matches(asked.loose, alternatives, f), strict=True)
+                )
+                c.score *= 0.3 + 0.7 * found / total
+        if asked.kind == "who" and asked.topic:
+            self._pool_by_speaker(asked, pool, fields, alternatives)
         pool.sort(key=lambda c: (-c.score, -(c.retrieval or 0.0), -c.quote.id))
+
+    def _pool_by_speaker(
+        self,
+        asked: _Asked,
+        pool: list[_Candidate],
+        fields: dict[int, _Fields],
+        alternatives: dict[str, dict[str, float]],
+    ) -> None:
+        """For "who": a speaker's quotes in one article are one statement, often cut in two by the
+        attribution ("A," she said. "B."), so a question may paraphrase words from both. The best
+        quote of each speaker and article is scored on the words found in any of them."""
+        groups: dict[tuple[object, object], list[_Candidate]] = {}
+        for c in pool:
+            if c.quote.speaker:
+                groups.setdefault((c.quote.speaker_id or c.quote.speaker, c.quote.article_id), []).append(c)
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            best = max(members, key=lambda c: c.score)
+            union = [
+                max(ms)
+                for ms in zip(
+                    *(self._matches(asked.topic, alternatives, fields[c.quote.id]) for c in members),
+                    strict=True,
+                )
+            ]
+            best.score = max(best.score, 0.9 * self._cover(asked.topic, union))
 
     async def _read_profiles(self, guild_id: int, asked: _Asked, speaker_ids: Iterable[int | None]) -> None:
         missing = {sid for sid in speaker_ids if sid is not None} - set(asked.profiles)
@@ -593,13 +629,12 @@ class QuoteAsker:
         return found
 
     @staticmethod
-    def _topic_cover(
+    def _matches(
         topic: Sequence[_Term], alternatives: dict[str, dict[str, float]], f: _Fields
-    ) -> tuple[float, float]:
-        """(weighted share of topic words matched, total weight matched)."""
-        total = matched = 0.0
+    ) -> list[float]:
+        """How well each topic word is found in a candidate, 0..1."""
+        found = []
         for t in topic:
-            total += t.weight
             if t.stem in f.text:
                 m = 1.0
             elif t.stem in f.context:
@@ -613,20 +648,31 @@ class QuoteAsker:
                         m = max(m, credit)
                     elif word in f.context_words:
                         m = max(m, credit * f.context_credit)
-            matched += t.weight * m
-        return (matched / total if total else 0.0), matched
+            found.append(m)
+        return found
+
+    @staticmethod
+    def _cover(topic: Sequence[_Term], matches: Sequence[float]) -> float:
+        """The weighted share of topic words matched, discounted when little weight matched in all
+        (one common word is not an answer)."""
+        total = sum(t.weight for t in topic)
+        if not total:
+            return 0.0
+        mass = sum(t.weight * m for t, m in zip(topic, matches, strict=True))
+        confidence = 1.0 - math.exp(-mass / 0.6)
+        return mass / total * (0.55 + 0.45 * confidence)
+
+    def _topic_cover(
+        self, topic: Sequence[_Term], alternatives: dict[str, dict[str, float]], f: _Fields
+    ) -> float:
+        return self._cover(topic, self._matches(topic, alternatives, f))
 
     def _score(
         self, asked: _Asked, c: _Candidate, f: _Fields, alternatives: dict[str, dict[str, float]]
     ) -> float:
         words = asked.speaker_words.get(c.quote.speaker_id or -1)
         topic, ref = asked.topic, asked.ref
-        if topic:
-            cover, mass = self._topic_cover(topic, alternatives, f)
-            confidence = 1.0 - math.exp(-mass / 0.6)
-            topic_score = cover * (0.55 + 0.45 * confidence)
-        else:
-            topic_score = 0.0
+        topic_score = self._topic_cover(topic, alternatives, f) if topic else 0.0
         if ref:
             spk = _speaker_cover(ref, words, f)
             # Salience only breaks near-ties between quotes of the speaker that match equally. A
