@@ -292,3 +292,11 @@ def test_an_email_someone_received_is_not_theirs() -> None:
         'The anonymous email said Hanna would be "returned safely."'
     )
     assert [q.speaker for q in extract_quotes(text).quotes] == ["The anonymous email"]
+
+
+def test_a_paper_quoting_someone_as_saying() -> None:
+    text = (
+        '"It is like calling your kids ugly," the Free Press quoted Mayor Bryan Barne as saying. '
+        'The Herald quoted Barne as saying: "We will not let it go."'
+    )
+    assert [q.speaker for q in extract_quotes(text).quotes] == ["Bryan Barne", "Bryan Barne"]

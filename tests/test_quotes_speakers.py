@@ -469,3 +469,20 @@ def test_a_title_of_a_country_is_no_person() -> None:
     ex = extract_quotes(text)
     assert [q.speaker for q in ex.quotes] == ["Lee Hsien Lang"]
     assert "Sinapura" not in {s.canonical for s in ex.speakers}
+
+
+def test_a_parenthetical_he_said_is_not_the_name_before_it() -> None:
+    text = (
+        "Prime Minister Benjamin Netan spoke in Jerusalem. "
+        "Tzipi Livna, he said, has denounced the plan. "
+        '"I will not let that happen," he said.'
+    )
+    assert speakers_of(text) == ["Benjamin Netan"]
+
+
+def test_according_to_makes_a_speaker_of_the_sentence() -> None:
+    text = (
+        "Pollster Avi Degan studies elections. The mistake, according to Degan, was in the method. "
+        '"The Internet does not represent the country," he said.'
+    )
+    assert speakers_of(text) == ["Avi Degan"]

@@ -236,6 +236,9 @@ def right_attribution(items: Sequence[Item], k: int, hi: int) -> Attribution | N
         if it.kind == QUOTE:
             break
         if _is_speech_verb(items, v) and not _is_passive(items, v, i):
+            told = quoted_object(items, v, i, hi)
+            if told is not None:
+                return Attribution(told, "quoted ... as saying", "right")
             quoted = _quoted_as(items, v, i)
             m, role = subject_before(items, i, quoted if quoted >= 0 else v)
             if m is None:
@@ -338,6 +341,20 @@ def _apposition_only(rest: Sequence[Item]) -> bool:
     )
 
 
+def quoted_object(items: Sequence[Item], v: int, lo: int, hi: int) -> Mention | None:
+    """`the Free Press quoted Barnett as saying`: the person between `quoted` and `as saying`."""
+    if v - 2 < lo or items[v - 1].low != "as":
+        return None
+    for q in range(v - 2, max(lo - 1, v - 8), -1):
+        if items[q].low == "quoted":
+            phrase = phrase_after(items, q + 1, min(hi, v - 1))
+            m = analyse(phrase) if phrase else None
+            return m if m is not None and m.can_speak else None
+        if items[q].kind != WORD:
+            return None
+    return None
+
+
 def _quoted_as(items: Sequence[Item], v: int, lo: int) -> int:
     """`Lopez was quoted as saying`: the index of `was`, where the speaker's phrase ends, or -1."""
     if v - 3 >= lo and items[v - 1].low == "as" and items[v - 2].low == "quoted":
@@ -355,6 +372,9 @@ def _subject_of_verb(items: Sequence[Item], v: int, k: int, lo: int) -> Attribut
     while cue_end < k and items[cue_end].kind == WORD and cue_end - v <= 5:
         cue_end += 1
     cue = _words(items, v, cue_end)
+    told = quoted_object(items, v, lo, k)
+    if told is not None:
+        return Attribution(told, "quoted ... as saying", "left")
     quoted = _quoted_as(items, v, lo)
     if quoted >= 0:
         m, role = subject_before(items, lo, quoted)

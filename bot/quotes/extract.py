@@ -179,6 +179,7 @@ def _apposed_role(items: tuple[Item, ...], j: int) -> Mention | None:
     return m
 
 
+_PARENTHETICAL = re.compile(r"[^\W\d][\w.'’ -]*,\s*")
 _AGE = re.compile(r"^\d{1,3}-year-old$")
 
 
@@ -541,10 +542,21 @@ class _Reader:
     def _here(self, si: int, pos: int) -> list[Entity]:
         """Entities of sentence ``si`` before offset ``pos``: its subject, then its mentions."""
         info = self.info[si]
+        # `Livni, he said, has denounced ...`: the name before a parenthetical `he said` is what
+        # is reported on, never the one reporting.
+        told_of = {
+            e.eid for p, e in info.mentions if p < pos and _PARENTHETICAL.fullmatch(self.text, p, pos)
+        }
         here: list[Entity] = []
-        if info.subject is not None and info.subject.positions and min(info.subject.positions) < pos:
-            here.append(info.subject)
-        here += [e for p, e in info.mentions if p < pos]
+        subject = info.subject
+        if (
+            subject is not None
+            and subject.positions
+            and min(subject.positions) < pos
+            and subject.eid not in told_of
+        ):
+            here.append(subject)
+        here += [e for p, e in info.mentions if p < pos and e.eid not in told_of]
         return here
 
     def resolve_pronoun(self, m: Mention, si: int, pos: int) -> Entity | None:
@@ -649,6 +661,15 @@ class _Reader:
                 # A clear antecedent of `she` is a woman from now on, so a later `he` is not her.
                 best.gender = gender
             return best
+        # Nobody near showed themselves a person: any agreeing name near will do.
+        for depth in range(1, _PERSON_DEPTH + 1):
+            if si - depth < 0:
+                break
+            prev = self.info[si - depth]
+            near = ([prev.subject] if prev.subject is not None else []) + [e for _, e in prev.mentions]
+            for e in near:
+                if e.kind == PERSON and (not gender or e.gender in ("", gender)) and not named_only:
+                    return e
         # Nobody near agrees: the last subject or speaker known to have this gender.
         for back in range(si - _PERSON_DEPTH - 1, max(-1, si - _FAR_DEPTH), -1):
             prev = self.info[back]
@@ -686,8 +707,12 @@ class _Reader:
                 return  # someone else is mentioned first: the pronoun may be theirs
             if it.kind == WORD and it.low in _PRONOUN_GENDER:
                 after = words[n + 1] if n + 1 < len(words) else None
+                reporting = after is not None and after.low in SPEECH_VERBS  # `Livni, he said,`
                 tells = it in nxt or (
-                    it.low in ("he", "she") and prev is not None and prev.low in _CLAUSE_JOINERS
+                    it.low in ("he", "she")
+                    and prev is not None
+                    and prev.low in _CLAUSE_JOINERS
+                    and not reporting
                 ) or (
                     # `said her usual journey`, `played his last match`: a possessive before a noun.
                     it.low in ("his", "her")
@@ -814,6 +839,11 @@ class _Reader:
         for v, it in enumerate(items):
             if it.kind != WORD:
                 continue
+            if it.low == "according" and v + 2 < len(items) and items[v + 1].low == "to":
+                # `The mistake, according to Degani, was in the method`: Degani said so.
+                source = analyse(phrase_after(items, v + 2, len(items)))
+                if source is not None and source.kind == NAME:
+                    return self.resolve(source, si, source.start)
             if it.low in SPEECH_VERBS or it.low in SPEECH_NOUNS:
                 att = left_attribution(items, v + 1, 0) if it.low in SPEECH_VERBS else None
                 if att is not None and att.mention is not None:
