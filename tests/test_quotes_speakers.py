@@ -482,7 +482,7 @@ def test_a_parenthetical_he_said_is_not_the_name_before_it() -> None:
 
 def test_according_to_makes_a_speaker_of_the_sentence() -> None:
     text = (
-        "Pollster Avi Degan studies elections. The mistake, according to Degan, was in the method. "
+        "Analyst Avi Degan studies elections. The mistake, according to Degan, was in the method. "
         '"The Internet does not represent the country," he said.'
     )
     assert speakers_of(text) == ["Avi Degan"]

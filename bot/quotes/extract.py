@@ -645,6 +645,9 @@ class _Reader:
             decay = _DECAY ** (depth - 1)
             if prev.subject is not None:
                 consider(prev.subject, decay, True)
+            if prev.speech_subject is not None:
+                # `X said Y did it. "...," he said`: the one reporting, over what is reported.
+                consider(prev.speech_subject, 1.1 * decay, True)
             if prev.addressee is not None and depth == 1:
                 consider(prev.addressee, 1.2, True)  # the one just asked answers
             for e in prev.speakers:

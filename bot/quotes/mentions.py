@@ -241,8 +241,8 @@ def analyse(items: Sequence[Item]) -> Mention | None:
             role = " ".join(toks[: owner[-1] + 1])
             toks = toks[owner[-1] + 1 :]
         name = tuple(strip_possessive(t) for t in toks)
-        if len(name) == 1 and name[0].lower() in SPEECH_VERBS:
-            return None  # `Calling the ban "unjust", ...`
+        if len(name) == 1 and (name[0].lower() in SPEECH_VERBS or name[0].lower() in FUNCTION_WORDS):
+            return None  # `Calling the ban "unjust", ...`, `Both spoke after the meeting`
         if name[0] == "The" and len(name) > 1:
             name = name[1:]
         if len(name) == 1 and name[0].lower() in WEEKDAYS_MONTHS:
