@@ -486,3 +486,52 @@ def test_according_to_makes_a_speaker_of_the_sentence() -> None:
         '"The Internet does not represent the country," he said.'
     )
     assert speakers_of(text) == ["Avi Degan"]
+
+
+def test_a_title_inside_a_capitalised_run_makes_a_person_not_an_organisation() -> None:
+    ex = extract_quotes('"The future is too good to waste," Army Sgt. Bowe Bergman wrote.')
+    assert ex.quotes[0].speaker == "Bowe Bergman"
+    assert ex.speakers[0].kind == "person"
+
+
+def test_a_role_before_a_lone_surname_still_makes_the_subject() -> None:
+    text = (
+        "Former champion Nicola Cookson spoke after Kathryn Bertin. "
+        "Former World Road Race champion Cookson points to the prize money. "
+        '"The poster is an insult," she said.'
+    )
+    assert speakers_of(text) == ["Nicola Cookson"]
+
+
+def test_nationality_words_are_roles_and_descriptions_not_names() -> None:
+    text = (
+        "Kjetil Jansen won the title. The Norwegian led Italian Dominik Parisi by 123 points. "
+        '"This is the first globe of my career," said the 29-year-old.'
+    )
+    ex = extract_quotes(text)
+    assert [q.speaker for q in ex.quotes] == ["Kjetil Jansen"]
+    assert "Italian" not in {s.canonical for s in ex.speakers}
+
+
+def test_common_nouns_opening_a_sentence_are_no_names() -> None:
+    text = (
+        "Swede Henrik Stens was put on the clock. Officials said his pairing was slow. "
+        '"It affects you," the 38-year-old Swede said.'
+    )
+    assert speakers_of(text) == ["Henrik Stens"]
+
+
+def test_a_place_after_a_comma_is_no_apposed_name() -> None:
+    text = (
+        "The mayor of Rochester, Michigan, has written an open letter. "
+        '"It is like calling your kids ugly," the mayor said.'
+    )
+    assert "Michigan" not in speakers_of(text)
+
+
+def test_one_of_a_group_is_not_bare_one() -> None:
+    text = (
+        "Last month the group published a video of a pilot. One of its videos showed a boy "
+        'saying that he would "burn the pilot" himself.'
+    )
+    assert speakers_of(text) != ["one pilot"]

@@ -31,6 +31,7 @@ from bot.quotes.mentions import (
     Mention,
     analyse,
     is_name_token,
+    nationality_noun,
     phrase_after,
     speaking_noun,
     strip_possessive,
@@ -189,7 +190,7 @@ def _newsmaker(m: Mention) -> bool:
     words = m.text.lower().split()
     if not words or words[0] != "the" or m.gender == "p":
         return False
-    return m.head in NEWSMAKER_NOUNS or bool(_AGE.match(m.head))
+    return m.head in NEWSMAKER_NOUNS or bool(_AGE.match(m.head)) or nationality_noun(m.head)
 
 
 def _trailing_speaker(items: tuple[Item, ...]) -> Mention | None:
@@ -430,14 +431,15 @@ class _Reader:
         if m is not None and m.kind == COMMON and j + 1 < len(items) and items[j].text == ",":
             nxt = phrase_after(items, j + 1, len(items))
             m2 = analyse(nxt) if nxt else None
-            if m2 is not None and m2.kind == NAME and not m2.org and m2.name:
-                return m2
+            if m2 is not None and m2.kind == NAME and not m2.org and len(m2.name) >= 2:
+                return m2  # not `The mayor of Rochester, Michigan,`: a place
         time_first = m is not None and m.kind == COMMON and m.head in _TIME_NOUNS
         if time_first and j < len(items) and items[j].text == ",":
             # `These days, Fatiya is busy`: a time phrase before the subject.
             phrase = phrase_after(items, j + 1, len(items))
             m = analyse(phrase) if phrase else None
-        if m is not None and m.kind == NAME and len(m.name) == 1 and phrase[0].start == m.start:
+        lone = m is not None and m.kind == NAME and len(m.name) == 1 and not m.role
+        if m is not None and lone and phrase[0].start == m.start:
             k = next((k for k, it in enumerate(items) if it.start == m.start), -1)
             if k == 0 and not self._name_start(self.sentences[si], 0):
                 return None  # `Victory in the final was ...`: a common word opening the sentence
@@ -464,7 +466,7 @@ class _Reader:
             return None
         if m.kind == PRONOUN:
             return self.resolve_pronoun(m, si, pos)
-        if m.kind == COMMON and m.head in ("one", "another"):
+        if m.kind == COMMON and m.text.lower() in ("one", "another"):
             group = self.one_of(si, pos)
             if group is not None:
                 return group
@@ -501,9 +503,9 @@ class _Reader:
             if not any(it.low in SPEECH_VERBS or it.low in _ISSUING for it in before):
                 return None  # `received a link in an email`: the email is somebody else's
             prev = self.info[back]
-            if prev.speakers:
-                return prev.speakers[-1]
-            return prev.speech_subject
+            if prev.speech_subject is not None:
+                return prev.speech_subject  # `X issued a statement saying ...`: X
+            return prev.speakers[-1] if prev.speakers else None
         return None
 
     def one_of(self, si: int, pos: int) -> Entity | None:

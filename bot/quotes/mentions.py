@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.quotes.lexicon import (
+    DEMONYMS,
     FEMALE_NAMES,
     FEMALE_TITLES,
     FUNCTION_WORDS,
@@ -240,11 +241,19 @@ def analyse(items: Sequence[Item]) -> Mention | None:
         if owner:  # `Germany's Merkel`: the owner is a role, not part of the name
             role = " ".join(toks[: owner[-1] + 1])
             toks = toks[owner[-1] + 1 :]
+        elif len(toks) >= 3 and _adjective_of_nation(toks[0]):
+            role, toks = toks[0], toks[1:]  # `Italian Dominik Paris`
         name = tuple(strip_possessive(t) for t in toks)
         if len(name) == 1 and (name[0].lower() in SPEECH_VERBS or name[0].lower() in FUNCTION_WORDS):
             return None  # `Calling the ban "unjust", ...`, `Both spoke after the meeting`
         if name[0] == "The" and len(name) > 1:
             name = name[1:]
+        single = name[0].lower()
+        if len(name) == 1 and not role and (
+            (single in SOURCE_NOUNS and single not in ORG_WORDS) or nationality_noun(single)
+        ):
+            # `Officials at the course said`, `The Norwegian, who missed out, ...`: common nouns.
+            return _describe(text, start, end, toks, [])
         if len(name) == 1 and name[0].lower() in WEEKDAYS_MONTHS:
             return None
         org = looks_org(name) and not _person_inside(toks)
@@ -261,7 +270,14 @@ def analyse(items: Sequence[Item]) -> Mention | None:
     )
     # `Petra Lindahl of the University of Tarnbridge` is a person of an organisation: the part
     # before `of` must itself look like an organisation (`Royal College of ...`, `Ministry of ...`).
-    if caps_only and looks_org(plain) and not _person_inside(head) and (looks_org(head) or head == toks):
+    titled_person = any(_title_like(t) and not looks_org([t]) for t in head[1:-1])  # `Army Sgt. Bo Berg`
+    if (
+        caps_only
+        and looks_org(plain)
+        and not _person_inside(head)
+        and not titled_person
+        and (looks_org(head) or head == toks)
+    ):
         name = tuple(strip_possessive(w) for w in plain if w not in ("the",))
         if name and name[0] == "The":
             name = name[1:]
@@ -348,6 +364,21 @@ def _describe(text: str, start: int, end: int, head: list[str], rest: list[str])
     if noun in SPEECH_NOUNS:
         gender = "n"
     return Mention(text, start, end, COMMON, role=" ".join(nouns), gender=gender, head=noun)
+
+
+def _adjective_of_nation(word: str) -> bool:
+    low = word.lower()
+    return (
+        len(low) > 5
+        and low.endswith(("ian", "ean", "ese", "ish", "can"))
+        and low not in MALE_NAMES
+        and low not in FEMALE_NAMES
+    )
+
+
+def nationality_noun(low: str) -> bool:
+    """`the Norwegian`, `the Italian`: a nationality used as a noun for a person."""
+    return low in DEMONYMS or (len(low) > 5 and low.endswith(("ian", "ean", "ese")))
 
 
 def _person_inside(words: Sequence[str]) -> bool:
