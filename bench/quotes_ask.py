@@ -4,11 +4,12 @@ Part 1, accuracy: every article of a dev file is ingested into ONE database (all
 and each labelled question is asked; the top answer is right when its speaker is right
 (who-questions) or its quote contains `quote_contains` (what-questions). Quotes come from the
 extraction engine (end to end) and, separately, from the gold labels (which isolates the asker).
-Made-up questions about things no article mentions measure how often the asker says "I don't know".
+Questions this store cannot answer (the other dev files' questions, and made-up ones about things
+no article mentions) measure how often the asker says "I don't know" instead of a wrong answer.
 
 Part 2, scale: a deterministic synthetic store of 1,000,000 quotes (realistic Zipfian vocabulary,
 ~5,000 speakers with roles) in a temp file: the index build rate and the latency of a few hundred
-varied questions (p50/p99). `PARLEY_BENCH_QUOTES` sets another size.
+varied questions (p50/p99, three passes). `PARLEY_BENCH_QUOTES` sets another size.
 """
 
 from __future__ import annotations
@@ -421,26 +422,30 @@ async def latency_report() -> None:
             )
             asker = QuoteAsker(db, QuoteSettings())
             questions = _questions(sample, rnd, 400)
-            for question, _ in questions[:20]:  # warm the page cache and the stem memo
+            for question, _ in questions[:20]:  # warm the page cache and the stem memo a little
                 await asker.ask(GUILD, question)
-            timings = []
-            right = answered = 0
-            for question, text in questions:
-                t0 = time.perf_counter()
-                answers = await asker.ask(GUILD, question)
-                timings.append((time.perf_counter() - t0) * 1000)
-                answered += bool(answers)
-                right += bool(answers) and answers[0].quote == text
-            timings.sort()
-            p50 = statistics.median(timings)
-            p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
-            print(
-                f"ask latency over {len(timings)} questions: p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
-                f"max {timings[-1]:.1f} ms"
-            )
+            # Three passes: the first meets cold pages and stems; on a shared machine a neighbour's
+            # burst lands in one pass, so each pass is printed.
+            for attempt in (1, 2, 3):
+                timings = []
+                right = answered = 0
+                for question, text in questions:
+                    t0 = time.perf_counter()
+                    answers = await asker.ask(GUILD, question)
+                    timings.append((time.perf_counter() - t0) * 1000)
+                    answered += bool(answers)
+                    right += bool(answers) and answers[0].quote == text
+                timings.sort()
+                p50 = statistics.median(timings)
+                p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
+                print(
+                    f"ask latency, pass {attempt}, {len(timings)} questions: p50 {p50:.1f} ms, "
+                    f"p99 {p99:.1f} ms, max {timings[-1]:.1f} ms"
+                )
             print(
                 f"synthetic questions: {answered}/{len(questions)} answered, "
-                f"top answer the quote asked about for {right}/{len(questions)}"
+                f"top answer the quote asked about for {right}/{len(questions)} "
+                "(a lower bound: a speaker's other quote with the same words counts as wrong)"
             )
         finally:
             await db.close()

@@ -65,9 +65,9 @@ SPEAKERS_KEPT = 6
 # while rarer words are there (the rerank still counts it).
 PROBE_CAP = 600
 # Rows the search may have to rank: bounds the latency at a million quotes.
-ROW_BUDGET = 1_500
+ROW_BUDGET = 1_000
 # Common words searched only where the rare words are (see `_search_terms`).
-MAX_INTERSECTIONS = 4
+MAX_INTERSECTIONS = 3
 MAX_QUESTION_WORDS = 32
 
 _STOPWORDS = wordset("""

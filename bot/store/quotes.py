@@ -33,7 +33,7 @@ from bot.store.db import Database
 log = logging.getLogger(__name__)
 
 _SQL_CHUNK = 500  # bound parameters per IN (...) list, well under SQLite's limit
-_SEARCH_POOL = 150  # best matches of all guilds looked up for their guild, see `QuoteRepo.search`
+_SEARCH_POOL = 100  # best matches of all guilds looked up for their guild, see `QuoteRepo.search`
 _NON_WORD = re.compile(r"[^\w]+")
 _POSSESSIVE = re.compile(r"(\w)['’]s\b")
 _LIKE_SPECIAL = re.compile(r"([\\%_])")
