@@ -1,11 +1,16 @@
 """Comment capture throughput, in process: messages through `CommentService` into a real SQLite file.
 
-Four runs, each on a fresh database:
-  live   - gateway-style: every message is its own `store(..., live=True)` call, arriving in bursts
-           with the event loop free in between (as when a websocket delivers them), 3% re-delivered;
-  mixed  - the same plus replies, edits and deletes interleaved, as a busy thread produces them;
-  paced  - messages at a steady 2,000/s (the throughput goal) to show the commit latency at that rate;
-  sync   - a history catch-up: 100-message pages through `sync_thread`.
+Five runs, each on a fresh database:
+  live    - gateway-style: every message is its own `store(..., live=True)` call, arriving in bursts
+            with the event loop free in between (as when a websocket delivers them), 3% re-delivered;
+  mixed   - the same plus replies, edits and deletes interleaved, as a busy thread produces them;
+  flood   - the bot's shape under a gateway flood: a reader decodes a whole socket read of events in
+            one loop turn, spending on each as much CPU as discord.py spends on a MESSAGE_CREATE, and
+            starts one task per event; the writer competes with it for the loop, so every trip back
+            from the database thread waits a long turn. Prints the longest stretch without a commit
+            while messages waited, as `bench wire` does;
+  paced   - messages at a steady 2,000/s (the throughput goal) to show the commit latency at that rate;
+  sync    - a history catch-up: 100-message pages through `sync_thread`.
 Each prints messages committed per second, commit latency of a single store call, and lost /
 duplicated counts checked against the database afterwards.
 
@@ -16,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
+import json
 import random
 import statistics
 import tempfile
@@ -138,6 +145,151 @@ async def _live(args: argparse.Namespace, folder: Path, mixed: bool) -> None:
     print(f"  lost {lost}, duplicated {rows - distinct}, deleted but present {resurrected}")
 
 
+def _event_json(msg: IncomingMessage) -> str:
+    """A MESSAGE_CREATE dispatch shaped like Discord's (about 1 KB), for the flood reader to decode."""
+    author = {
+        "id": str(msg.author_id),
+        "username": msg.author_name,
+        "global_name": msg.author_name,
+        "avatar": "0" * 32,
+        "discriminator": "0",
+        "public_flags": 0,
+        "flags": 0,
+        "banner": None,
+        "accent_color": None,
+        "avatar_decoration_data": None,
+        "banner_color": None,
+        "clan": None,
+    }
+    data: dict[str, object] = {
+        "type": 19 if msg.parent_id else 0,
+        "tts": False,
+        "timestamp": msg.created_at.isoformat(),
+        "pinned": False,
+        "nonce": str(msg.message_id),
+        "mentions": [],
+        "mention_roles": [],
+        "mention_everyone": False,
+        "member": {
+            "roles": [],
+            "premium_since": None,
+            "pending": False,
+            "nick": None,
+            "mute": False,
+            "joined_at": msg.created_at.isoformat(),
+            "flags": 0,
+            "deaf": False,
+            "communication_disabled_until": None,
+            "avatar": None,
+            "banner": None,
+        },
+        "id": str(msg.message_id),
+        "flags": 0,
+        "embeds": [],
+        "edited_timestamp": None,
+        "content": msg.content,
+        "components": [],
+        "channel_id": str(msg.channel_id),
+        "author": author,
+        "attachments": [
+            {"id": "1", "filename": "img.png", "size": 1, "url": url, "proxy_url": url}
+            for url in msg.attachments
+        ],
+        "guild_id": str(msg.guild_id),
+        "message_reference": {"message_id": str(msg.parent_id), "channel_id": str(msg.channel_id)}
+        if msg.parent_id
+        else None,
+    }
+    return json.dumps({"t": "MESSAGE_CREATE", "s": msg.message_id, "op": 0, "d": data})
+
+
+def _decode_event(raw: str, rounds: int) -> IncomingMessage:
+    """Stands in for discord.py's work on one event: decoding it `rounds` times costs about as much
+    CPU as building its Message, Member and User objects does."""
+    for _ in range(rounds - 1):
+        json.loads(raw)
+    d = json.loads(raw)["d"]
+    ref = d.get("message_reference")
+    return IncomingMessage(
+        message_id=int(d["id"]),
+        guild_id=int(d["guild_id"]),
+        channel_id=int(d["channel_id"]),
+        author_id=int(d["author"]["id"]),
+        author_name=d["author"]["username"],
+        content=d["content"],
+        attachments=tuple(a["url"] for a in d["attachments"]),
+        created_at=datetime.fromisoformat(d["timestamp"]),
+        parent_id=int(ref["message_id"]) if ref else None,
+    )
+
+
+def _rounds_for(raw: str, event_cost_s: float) -> int:
+    started = time.perf_counter()
+    for _ in range(200):
+        json.loads(raw)
+    return max(1, round(event_cost_s / ((time.perf_counter() - started) / 200)))
+
+
+async def _flood(args: argparse.Namespace, folder: Path) -> None:
+    rng = random.Random(13)
+    db, threads = await _setup(folder / "flood.db", args.threads)
+    svc = CommentService(db, max_batch=args.max_batch)
+    await asyncio.gather(*(svc.sync_thread(t, _no_history) for t in threads))  # in sync: cursors move
+    messages = _messages(args.messages, threads, rng, replies=True)
+    events = [_event_json(m) for m in messages]
+    rounds = _rounds_for(events[0], args.event_cost_us / 1e6)
+    done: list[float] = []
+    latencies: list[float] = []
+    tasks: list[asyncio.Task[None]] = []
+
+    async def on_message(raw: str, received: float) -> None:
+        await svc.store(_decode_event(raw, 1), live=True)
+        now = time.perf_counter()
+        done.append(now)
+        latencies.append(now - received)
+
+    started = time.perf_counter()
+    for start in range(0, len(events), args.read):
+        received = time.perf_counter()
+        for raw in events[start : start + args.read]:
+            _decode_event(raw, rounds - 1)  # the gateway's share of the work, inline in the reader
+            tasks.append(asyncio.create_task(on_message(raw, received)))
+        await asyncio.sleep(0)  # the next socket read
+    injected = time.perf_counter() - started
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - started
+    await svc.close()
+
+    rows = int(await db.fetchval("SELECT count(*) FROM comments"))
+    distinct = int(await db.fetchval("SELECT count(DISTINCT message_id) FROM comments"))
+    cursors = await db.fetchall("SELECT id, last_message_id FROM threads")
+    last_in = {m.channel_id: m.message_id for m in messages}
+    at_end = sum(1 for r in cursors if r[1] == last_in.get(r[0]))
+    await db.close()
+    # Completions come in clusters, one per commit; from the first event to the first commit, and
+    # every gap between clusters (messages were outstanding until the end), is a stretch without one.
+    stall = max((b - a for a, b in itertools.pairwise([started, *sorted(done)])), default=0.0)
+    lat = sorted(latencies)
+    print(
+        f"flood ({args.event_cost_us:.0f} us of loop work per event, {args.read} events per read): "
+        f"{len(messages)} messages in {elapsed:.2f} s = {len(messages) / elapsed:,.0f} msg/s "
+        f"(events decoded at {len(messages) / injected:,.0f}/s)"
+    )
+    print(
+        f"  longest stretch without a commit while messages waited {stall * 1000:.0f} ms; received until "
+        f"committed p50 {statistics.median(lat) * 1000:.0f} ms, p99 {lat[int(len(lat) * 0.99)] * 1000:.0f} ms"
+    )
+    print(
+        f"  lost {len(messages) - distinct}, duplicated {rows - distinct}, "
+        f"cursors at the end {at_end}/{len(threads)}"
+    )
+
+
+async def _no_history(after: int | None) -> AsyncIterator[HistoryPage]:
+    return
+    yield
+
+
 async def _paced(args: argparse.Namespace, folder: Path) -> None:
     """Messages at a steady rate instead of a flood: how long one waits for its commit."""
     rng = random.Random(5)
@@ -205,6 +357,7 @@ async def _run(args: argparse.Namespace) -> None:
         folder = Path(tmp)
         await _live(args, folder, mixed=False)
         await _live(args, folder, mixed=True)
+        await _flood(args, folder)
         await _paced(args, folder)
         await _sync(args, folder)
 
@@ -217,6 +370,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--max-batch", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=2000.0, help="messages per second of the paced run")
     parser.add_argument("--paced-seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--event-cost-us",
+        type=float,
+        default=250.0,
+        help="loop CPU per event in the flood run (microseconds)",
+    )
+    parser.add_argument("--read", type=int, default=500, help="events decoded per loop turn in the flood run")
     return parser.parse_args(argv)
 
 

@@ -559,10 +559,13 @@ class CommentService:
         return future
 
     async def _drain(self) -> None:
+        if len(self._queue) < self._max_batch:
+            # The first write after an idle spell waits for company: zero linger still yields one
+            # loop turn, so events dispatched together share a commit. Later batches do not wait:
+            # what arrived during the previous commit is the next batch, and under a flood a loop
+            # turn is long, so an extra one per batch would cost a good part of the throughput.
+            await asyncio.sleep(self._linger_s)
         while self._queue:
-            if len(self._queue) < self._max_batch:
-                # Zero linger still yields one loop turn, so events dispatched together share a commit.
-                await asyncio.sleep(self._linger_s)
             batch: list[tuple[_Op, asyncio.Future[Any]]] = []
             weight = 0
             while self._queue and weight < self._max_batch:
