@@ -102,3 +102,8 @@ def test_a_handle_after_posting_as_is_a_name() -> None:
     # `described the signing as "..."` still describes: `signing` is a noun there.
     text = 'Coach Sven Hal described the signing as "the best news of the summer."'
     assert [q.speaker for q in extract_quotes(text).quotes] == ["Sven Hal"]
+
+
+def test_a_term_noun_that_reports_the_words_is_a_speaker() -> None:
+    text = '"Mount it on a bus and drive it around!" the description on the listing read.'
+    assert [q.speaker for q in extract_quotes(text).quotes] == ["the description on the listing"]

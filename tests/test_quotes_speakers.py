@@ -535,3 +535,26 @@ def test_one_of_a_group_is_not_bare_one() -> None:
         'saying that he would "burn the pilot" himself.'
     )
     assert speakers_of(text) != ["one pilot"]
+
+
+def test_a_dateline_does_not_hide_the_first_subject() -> None:
+    text = (
+        "(CNN)British actress Emma Wats made a plea to women around the world: "
+        '"Do not let anyone tell you what you can do."'
+    )
+    assert speakers_of(text) == ["Emma Wats"]
+    text = 'LONDON (AP) -- Mayor Ada Brun opened the bridge. "It took nine years," she said.'
+    assert speakers_of(text) == ["Ada Brun"]
+
+
+def test_given_names_ending_like_nationalities_stay_names() -> None:
+    text = 'An episode list follows. 2. Julian: "My first wife ..." 3. Lillian: "I will not bury him."'
+    assert speakers_of(text) == ["Julian", "Lillian"]
+
+
+def test_a_ranking_abbreviation_is_no_speaker() -> None:
+    text = (
+        "Serena Wills, the world's No. 1-ranked player, was nervous. "
+        'She walked on court to a response she called "overwhelming."'
+    )
+    assert speakers_of(text) == ["Serena Wills"]

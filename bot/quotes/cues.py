@@ -88,7 +88,9 @@ def _is_speech_verb(items: Sequence[Item], i: int) -> bool:
         return False  # `the accused`
     if it.low in _NOUNABLE:
         # `writing in a blog post "..."`, `the local term "..."`: after a determiner it is the noun.
-        for back in (1, 2):
+        # But `"...," the listing read.`: a verb ending the clause after `the N` reports.
+        ends = i + 1 >= len(items) or (items[i + 1].kind == PUNCT and items[i + 1].text in ".,;")
+        for back in (1, 2) if not ends else (1,):
             if i - back >= 0 and items[i - back].kind == WORD and items[i - back].low in _NOUN_DETERMINERS:
                 return False
     return True

@@ -64,7 +64,7 @@ _SUBJECT_PRONOUNS = words("he she it they we i")
 # Verbs that give something a name; with `the` right before the quote the quote is that name.
 _NAME_GIVING = words("call calls called calling name names named dub dubs dubbed nickname nicknamed")
 _TERM_NOUNS = words(
-    "phrase term word label nickname slogan expression description moniker epithet catchphrase motto"
+    "phrase term word label nickname slogan expression moniker epithet catchphrase motto"
 )
 _PRONOUN_GENDER = {"he": "m", "his": "m", "him": "m", "himself": "m", "she": "f", "her": "f", "herself": "f"}
 _POSSESSIVE_END = re.compile(r"['’]s?$")
@@ -166,7 +166,10 @@ def _term_apposition(items: tuple[Item, ...], k: int) -> bool:
         j += 1
     if j + 1 >= len(items) or items[j].low not in ("a", "an", "the"):
         return False
-    return items[j + 1].low in _TERM_NOUNS
+    if items[j + 1].low not in _TERM_NOUNS:
+        return False
+    # `"...," the slogan read` reports the words; `"...," a phrase she finds funny` names them.
+    return not (j + 2 < len(items) and items[j + 2].low in SPEECH_VERBS)
 
 
 def _apposed_role(items: tuple[Item, ...], j: int) -> Mention | None:
@@ -191,6 +194,22 @@ def _newsmaker(m: Mention) -> bool:
     if not words or words[0] != "the" or m.gender == "p":
         return False
     return m.head in NEWSMAKER_NOUNS or bool(_AGE.match(m.head)) or nationality_noun(m.head)
+
+
+def _after_dateline(items: tuple[Item, ...]) -> int:
+    """Index past a dateline opening the text: `(CNN)`, `LONDON, England (CNN) --`, `PARIS (AP) —`."""
+    for k in range(min(len(items), 8)):
+        it = items[k]
+        if it.kind == PUNCT and it.text == ")":
+            if k >= 2 and items[k - 2].text == "(" and items[k - 1].text.isupper():
+                j = k + 1
+                while j < len(items) and items[j].kind == PUNCT and items[j].text in "-—–":
+                    j += 1
+                return j
+            return 0
+        if it.kind == WORD and not it.is_cap:
+            return 0
+    return 0
 
 
 def _trailing_speaker(items: tuple[Item, ...]) -> Mention | None:
@@ -375,7 +394,7 @@ class _Reader:
         trailing = _trailing_speaker(items)
         if trailing is not None:
             return trailing  # `The man charged at him, Alexander said.`: the main clause's subject
-        i = 0
+        i = _after_dateline(items)
         while i < len(items) and items[i].kind == WORD and items[i].low in ("but", "and", "yet", "so"):
             i += 1
         if (

@@ -101,6 +101,24 @@ DEMONYMS: frozenset[str] = words("""
     argentine swiss greek czech turk serb croat thai briton scot
     """)
 
+# Nationality adjectives, also used as nouns for people (`Italian Dominik Paris`, `the Norwegian`).
+NATIONALITIES: frozenset[str] = words("""
+    afghan albanian algerian american angolan argentinian armenian australian austrian
+    azerbaijani bangladeshi belarusian belgian bolivian bosnian brazilian british bulgarian
+    burmese cambodian cameroonian canadian chadian chilean chinese colombian congolese croatian
+    cuban cypriot danish dominican dutch ecuadorian egyptian emirati english eritrean estonian
+    ethiopian fijian filipino finnish french georgian german ghanaian greek guatemalan haitian
+    honduran hungarian icelandic indian indonesian iranian iraqi irish israeli italian ivorian
+    jamaican japanese jordanian kazakh kenyan korean kosovar kuwaiti kyrgyz laotian latvian
+    lebanese liberian libyan lithuanian macedonian malagasy malawian malaysian malian maltese
+    mauritanian mexican moldovan mongolian montenegrin moroccan mozambican namibian nepalese
+    nicaraguan nigerian nigerien norwegian pakistani palestinian panamanian paraguayan peruvian
+    polish portuguese qatari romanian russian rwandan saudi scottish senegalese serbian
+    singaporean slovak slovenian somali spanish sudanese swedish syrian taiwanese tajik
+    tanzanian thai tunisian turkish turkmen ugandan ukrainian uruguayan uzbek venezuelan
+    vietnamese welsh yemeni zambian zimbabwean
+    """)
+
 # Words before a name that are titles: dropped from the canonical name, kept as the role.
 TITLES: frozenset[str] = words("""
     president vice prime minister premier chancellor secretary senator sen sen. representative rep

@@ -20,6 +20,7 @@ from bot.quotes.lexicon import (
     MALE_NAMES,
     MALE_TITLES,
     NAME_PARTICLES,
+    NATIONALITIES,
     ORG_WORDS,
     PRONOUNS,
     ROLE_NOUNS,
@@ -244,7 +245,8 @@ def analyse(items: Sequence[Item]) -> Mention | None:
         elif len(toks) >= 3 and _adjective_of_nation(toks[0]):
             role, toks = toks[0], toks[1:]  # `Italian Dominik Paris`
         name = tuple(strip_possessive(t) for t in toks)
-        if len(name) == 1 and (name[0].lower() in SPEECH_VERBS or name[0].lower() in FUNCTION_WORDS):
+        bare = name[0].lower().rstrip(".")
+        if len(name) == 1 and (bare in SPEECH_VERBS or bare in FUNCTION_WORDS):
             return None  # `Calling the ban "unjust", ...`, `Both spoke after the meeting`
         if name[0] == "The" and len(name) > 1:
             name = name[1:]
@@ -367,18 +369,13 @@ def _describe(text: str, start: int, end: int, head: list[str], rest: list[str])
 
 
 def _adjective_of_nation(word: str) -> bool:
-    low = word.lower()
-    return (
-        len(low) > 5
-        and low.endswith(("ian", "ean", "ese", "ish", "can"))
-        and low not in MALE_NAMES
-        and low not in FEMALE_NAMES
-    )
+    return word.lower() in NATIONALITIES
 
 
 def nationality_noun(low: str) -> bool:
-    """`the Norwegian`, `the Italian`: a nationality used as a noun for a person."""
-    return low in DEMONYMS or (len(low) > 5 and low.endswith(("ian", "ean", "ese")))
+    """`the Norwegian`, `the Italian`: a nationality used as a noun for a person (a closed list,
+    since `Julian` and `Lillian` end the same way)."""
+    return low in DEMONYMS or low in NATIONALITIES
 
 
 def _person_inside(words: Sequence[str]) -> bool:
