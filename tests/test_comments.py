@@ -448,6 +448,31 @@ async def test_live_messages_move_the_cursor_only_while_in_sync(db: Database) ->
 
 
 @pytest.mark.asyncio
+async def test_one_batch_moves_each_threads_cursor_to_its_own_last_message(db: Database) -> None:
+    threads = (5000, 6000, 7000)
+    for n, thread in enumerate(threads):
+        await add_article(db, title=f"Story {n}", thread_id=thread)
+    svc = CommentService(db)
+    for thread in threads:
+        await svc.sync_thread(thread, history([])[0])
+    messages = [msg(thread + k, thread=thread) for k in range(1, 40) for thread in threads]
+    assert all(await asyncio.gather(*(svc.store(m, live=True) for m in messages)))
+    assert [await cursor(db, t) for t in threads] == [5039, 6039, 7039]
+
+
+@pytest.mark.asyncio
+async def test_a_full_resync_never_moves_the_cursor_back(db: Database) -> None:
+    await add_article(db)
+    svc = CommentService(db)
+    await svc.sync_thread(THREAD, history([msg(i) for i in range(5001, 5011)])[0])
+    assert await cursor(db) == 5010
+    # An older, shorter view of the history (its pages end at 5005): the cursor stays where it is.
+    await svc.sync_thread(THREAD, history([msg(i) for i in range(5001, 5006)])[0], full=True)
+    assert await cursor(db) == 5010
+    assert len(await ids(db)) == 10
+
+
+@pytest.mark.asyncio
 async def test_thread_registered_after_catch_up_needs_sync(db: Database) -> None:
     await add_article(db)
     svc = CommentService(db)

@@ -79,11 +79,14 @@ _UPSERT_ROW = _UPSERT.format(source=_PARAM_ROW)
 
 _TRACKED = "SELECT json_group_array(id) FROM threads WHERE id IN (SELECT value FROM json_each(?))"
 
-# Forward only, so a late event for an old message never rewinds a cursor. The same statement as
-# `bot.store.threads.advance_cursor`, which is async (one hop per call) and so unusable here.
-_ADVANCE_CURSOR = (
-    "UPDATE threads SET last_message_id = ? WHERE id = ? AND (last_message_id IS NULL OR last_message_id < ?)"
-)
+# Each listed thread's cursor to its new message id, forward only (a late event for an old message
+# never rewinds it): the rule of `bot.store.threads.advance_cursor`, for many threads in one
+# statement. ?1 is a JSON object {"thread id": message id}.
+_ADVANCE_CURSORS = """
+UPDATE threads SET last_message_id = json_extract(?1, '$."' || id || '"')
+WHERE id IN (SELECT CAST(key AS INTEGER) FROM json_each(?1))
+  AND (last_message_id IS NULL OR last_message_id < json_extract(?1, '$."' || id || '"'))
+"""
 
 _EDIT = """
 UPDATE comments SET content = :content, attachments = coalesce(:attachments, attachments),
@@ -282,11 +285,12 @@ class CommentStore:
         return {int(r[0]) for r in rows}
 
     def advance_cursors(self, conn: sqlite3.Connection, cursors: Iterable[tuple[int, int]]) -> None:
-        """Move each (thread, message id) cursor forward only: the rule of
-        `bot.store.threads.advance_cursor`, for a caller on the connection's own thread."""
-        conn.executemany(
-            _ADVANCE_CURSOR, [(message_id, thread_id, message_id) for thread_id, message_id in cursors]
-        )
+        """Move each (thread, message id) cursor forward only, all in one statement."""
+        targets: dict[int, int] = {}
+        for thread_id, message_id in cursors:
+            targets[thread_id] = max(message_id, targets.get(thread_id, message_id))
+        if targets:
+            conn.execute(_ADVANCE_CURSORS, (json.dumps(targets),))
 
     def author_comment_ids(self, conn: sqlite3.Connection, guild_id: int, author_id: int) -> list[int]:
         rows = conn.execute(
