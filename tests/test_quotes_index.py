@@ -157,7 +157,9 @@ async def test_guilds_never_share_speakers_or_quotes(db: Database) -> None:
     ids = [r[0] for r in await db.fetchall("SELECT id FROM quotes WHERE guild_id = 1")]
     assert await repo.quotes_by_ids(2, ids) == []
     assert await repo.search(2, [('"gamble"', 1.0)], 10) == []
-    assert len(await repo.search(1, [('"gamble"', 1.0)], 10)) == 1
+    [(found, _)] = await repo.search(1, [('"gamble"', 1.0)], 10)
+    [gamble] = await repo.quotes_by_ids(1, [found])
+    assert gamble.text == "a reckless gamble"
 
 
 @pytest.mark.asyncio

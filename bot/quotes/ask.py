@@ -525,7 +525,7 @@ class QuoteAsker:
             asked.weights,
         )
         ids = [p.id for p, _ in asked.speakers]
-        hits: dict[int, float | None] = {}
+        pool: dict[int, _Candidate] = {}
         together = len(terms) == 1 and " AND " in terms[0][0] and not terms[0][0].startswith("(")
         if together and (await self._repo.match_counts([terms[0][0]], PROBE_CAP))[1][0] >= PROBE_CAP:
             terms = []  # common words that go together ('police chief'): too many quotes
@@ -533,15 +533,16 @@ class QuoteAsker:
             # A speaker named outright leaves less room for quotes of anyone else.
             named = any(score >= 0.85 for _, score in asked.speakers)
             general = FTS_CANDIDATES // 2 if named else FTS_CANDIDATES
-            hits.update(await self._repo.search(guild_id, terms, general, ids, SPEAKER_CANDIDATES))
+            found = dict(await self._repo.search(guild_id, terms, general, ids, SPEAKER_CANDIDATES))
+        else:
+            found = {}
         if ids:
             recent = RECENT_CANDIDATES if asked.topic else 2 * RECENT_CANDIDATES
-            for qid in await self._repo.recent_quote_ids(guild_id, ids, recent):
-                hits.setdefault(qid, None)
-        if not hits:
-            return []
-        quotes = await self._repo.quotes_by_ids(guild_id, list(hits))
-        return [_Candidate(q, hits.get(q.id)) for q in quotes]
+            for quote in await self._repo.recent_quotes(guild_id, ids, recent):
+                pool[quote.id] = _Candidate(quote, found.get(quote.id))
+        for quote in await self._repo.quotes_by_ids(guild_id, [i for i in found if i not in pool]):
+            pool[quote.id] = _Candidate(quote, found[quote.id])
+        return list(pool.values())
 
     async def _resolve_speakers(
         self,

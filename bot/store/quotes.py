@@ -24,6 +24,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import aiosqlite
 import snowballstemmer
@@ -252,6 +253,37 @@ def _clean_roles(speaker: SpeakerRecord) -> list[tuple[str, str]]:
         if norm and norm not in seen:
             seen[norm] = role
     return [(role, norm) for norm, role in seen.items()]
+
+
+_QUOTE_ROWS = (
+    "SELECT q.id, q.guild_id, q.article_id, q.speaker_id, q.speaker_mention, q.text, q.context, "
+    "q.partial, q.named, q.source, q.channel_id, q.message_id, q.author_id, "
+    "s.canonical_name, s.kind, s.discord_user_id, a.title, coalesce(a.canonical_url, a.url) "
+    "FROM quotes q LEFT JOIN speakers s ON s.id = q.speaker_id LEFT JOIN articles a ON a.id = q.article_id"
+)
+
+
+def _stored_quote(r: Sequence[Any]) -> StoredQuote:
+    is_member = r[15] is not None  # a chat speaker is shown by the name they had in that message
+    return StoredQuote(
+        id=int(r[0]),
+        guild_id=int(r[1]),
+        article_id=r[2],
+        speaker_id=r[3],
+        speaker=(r[4] or r[13]) if is_member else r[13],
+        speaker_kind=r[14],
+        speaker_mention=r[4],
+        text=r[5],
+        context=r[6] or "",
+        partial=bool(r[7]),
+        named=bool(r[8]),
+        source=r[9],
+        channel_id=r[10],
+        message_id=r[11],
+        author_id=r[12],
+        article_title=r[16],
+        article_url=r[17],
+    )
 
 
 class QuoteRepo:
@@ -666,8 +698,9 @@ class QuoteRepo:
         are passed to MATCH as they are.
 
         The index is shared by all guilds, so the best `_SEARCH_POOL` ids of all are kept and only
-        those are looked up for their guild and speaker; when other guilds crowd this one out of
-        that pool, the slower exact query (every match looked up) runs instead."""
+        those are looked up for their guild and speaker; when other guilds crowd this one out of that
+        pool, the slower exact query (every match looked up) runs instead. Only ids come back: the
+        rows of the few chosen are read by the caller."""
         if not terms:
             return []
         union = " UNION ALL ".join(
@@ -710,9 +743,22 @@ class QuoteRepo:
         """The newest quotes of these speakers, about `limit` in all, shared out between them: the
         pool for "what did X say" with no topic. Each speaker's newest are read from the end of its
         index range, so a speaker with fifty thousand quotes costs no more than one with five."""
+        sql, params = self._recent_sql(guild_id, speaker_ids, limit)
+        return [int(r[0]) for r in await self._db.fetchall(sql, params)] if sql else []
+
+    async def recent_quotes(self, guild_id: int, speaker_ids: Sequence[int], limit: int) -> list[StoredQuote]:
+        """`recent_quote_ids` read in the same round trip."""
+        sql, params = self._recent_sql(guild_id, speaker_ids, limit)
+        if not sql:
+            return []
+        rows = await self._db.fetchall(f"{_QUOTE_ROWS} WHERE q.id IN ({sql})", params)
+        return [_stored_quote(r) for r in rows]
+
+    @staticmethod
+    def _recent_sql(guild_id: int, speaker_ids: Sequence[int], limit: int) -> tuple[str, list[object]]:
         ids = list(dict.fromkeys(speaker_ids))[:50]
         if not ids:
-            return []
+            return "", []
         each = max(3, -(-limit // len(ids)))
         part = (
             "SELECT * FROM (SELECT id FROM quotes WHERE speaker_id = ? AND +guild_id = ? "
@@ -721,56 +767,26 @@ class QuoteRepo:
         params: list[object] = []
         for sid in ids:
             params += [sid, guild_id, each]
-        rows = await self._db.fetchall(" UNION ALL ".join([part] * len(ids)), params)
-        return [int(r[0]) for r in rows]
+        return " UNION ALL ".join([part] * len(ids)), params
 
     async def quotes_by_ids(self, guild_id: int, quote_ids: Sequence[int]) -> list[StoredQuote]:
         """The guild's quotes with these ids, with speaker and article, in no particular order."""
         found: list[StoredQuote] = []
         for chunk in _chunks(list(dict.fromkeys(quote_ids))):
             rows = await self._db.fetchall(
-                "SELECT q.id, q.guild_id, q.article_id, q.speaker_id, q.speaker_mention, q.text, q.context, "
-                "q.partial, q.named, q.source, q.channel_id, q.message_id, q.author_id, "
-                "s.canonical_name, s.kind, s.discord_user_id, a.title, coalesce(a.canonical_url, a.url) "
-                "FROM quotes q LEFT JOIN speakers s ON s.id = q.speaker_id "
-                "LEFT JOIN articles a ON a.id = q.article_id "
-                f"WHERE +q.guild_id = ? AND q.id IN ({_marks(len(chunk))})",
+                f"{_QUOTE_ROWS} WHERE +q.guild_id = ? AND q.id IN ({_marks(len(chunk))})",
                 (guild_id, *chunk),
             )
-            for r in rows:
-                is_member = r[15] is not None
-                found.append(
-                    StoredQuote(
-                        id=int(r[0]),
-                        guild_id=int(r[1]),
-                        article_id=r[2],
-                        speaker_id=r[3],
-                        speaker=(r[4] or r[13]) if is_member else r[13],
-                        speaker_kind=r[14],
-                        speaker_mention=r[4],
-                        text=r[5],
-                        context=r[6] or "",
-                        partial=bool(r[7]),
-                        named=bool(r[8]),
-                        source=r[9],
-                        channel_id=r[10],
-                        message_id=r[11],
-                        author_id=r[12],
-                        article_title=r[16],
-                        article_url=r[17],
-                    )
-                )
+            found.extend(_stored_quote(r) for r in rows)
         return found
 
     async def for_article(self, guild_id: int, article_id: int) -> list[StoredQuote]:
         """An article's quotes in reading order (the demo, exports)."""
         rows = await self._db.fetchall(
-            "SELECT id FROM quotes WHERE guild_id = ? AND article_id = ? ORDER BY start, id",
-            (guild_id, article_id),
+            f"{_QUOTE_ROWS} WHERE q.article_id = ? AND +q.guild_id = ? ORDER BY q.start, q.id",
+            (article_id, guild_id),
         )
-        order = [int(r[0]) for r in rows]
-        rank = {quote_id: i for i, quote_id in enumerate(order)}
-        return sorted(await self.quotes_by_ids(guild_id, order), key=lambda q: rank[q.id])
+        return [_stored_quote(r) for r in rows]
 
     async def counts(self, guild_id: int) -> QuoteCounts:
         row = await self._db.fetchone(
