@@ -9,14 +9,15 @@ How an answer is found, and why:
 2. Candidates come from the FTS5 index (porter stems): the quotes that contain the most of the
    question's words, each word weighted by its IDF. Searching common words would read a large part
    of a million quotes, so each word's match count is probed first (counting stops at a cap) and
-   the search keeps the rarest words within a row budget; common words still count in the rerank.
+   the search keeps the rarest words within a row budget; a common word is searched only among
+   the quotes the rare words found, and still counts in the rerank.
    Ranking is by weighted word matches rather than BM25, which costs several microseconds a row
    (see `QuoteRepo.search`): the rerank below is the real ranking. When the question names a
    speaker, that speaker's best matches and newest quotes join the pool, so a paraphrase with no
    shared rare word still works.
 3. Each candidate is scored 0..1: the IDF-weighted share of the question's words found in the quote
-   (full credit), in its sentence or mention (less), or in the article title (little), with typos
-   and compounds forgiven by fuzzy matching against the candidates' words; for questions about a
+   (full credit), in its sentence or mention (less), or in the article title (little), with typos,
+   derivations and acronyms forgiven by matching against the candidates' words; for questions about a
    speaker, how well the speaker's names, aliases and roles cover the words describing them. A
    confidence factor grows with the total weight matched, so one common word is not an answer.
    For "who", a speaker's quotes in one article count together: a quote cut in two by its
@@ -61,8 +62,8 @@ RECENT_CANDIDATES = 15
 # Speakers considered for the words describing one ("the Keldorian prime minister"), and kept.
 SPEAKER_LOOKUP = 12
 SPEAKERS_KEPT = 6
-# A word matching more quotes than this is "common": probed no further, left out of the OR query
-# while rarer words are there (the rerank still counts it).
+# A word matching more quotes than this is "common": probed no further, and searched only among the
+# quotes the rarer words found (the rerank still counts it).
 PROBE_CAP = 600
 # Rows the search may have to rank: bounds the latency at a million quotes.
 ROW_BUDGET = 1_000
