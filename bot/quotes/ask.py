@@ -12,7 +12,7 @@ How an answer is found, and why:
    the search keeps the rarest words within a row budget; a common word is searched only among
    the quotes the rare words found, and still counts in the rerank.
    Ranking is by weighted word matches rather than BM25, which costs several microseconds a row
-   (see `QuoteRepo.search`): the rerank below is the real ranking. When the question names a
+   (see `QuoteReader.search`): the rerank below is the real ranking. When the question names a
    speaker, that speaker's best matches and newest quotes join the pool, so a paraphrase with no
    shared rare word still works.
 3. Each candidate is scored 0..1: the IDF-weighted share of the question's words found in the quote
@@ -43,7 +43,7 @@ from bot.store.db import Database
 from bot.store.quotes import (
     NAME_STOPWORDS,
     PRONOUNS,
-    QuoteRepo,
+    QuoteReader,
     SpeakerProfile,
     StoredQuote,
     TermStemmer,
@@ -358,28 +358,35 @@ class _Asked:
 
 
 class QuoteAsker:
-    def __init__(self, db: Database, settings: QuoteSettings, repo: QuoteRepo | None = None) -> None:
+    """Answers questions from the quote store. All of a question's reads and scoring run in one
+    call on the database thread (`Database.run`): one hop instead of one per read, and the scoring
+    never holds up the event loop. The stem memo is only touched there, one question at a time."""
+
+    def __init__(self, db: Database, settings: QuoteSettings) -> None:
+        self._db = db
         self._settings = settings
-        self._repo = repo or QuoteRepo(db)
-        self._stem = self._repo.stemmer
+        self._stem = TermStemmer()
 
     async def ask(self, guild_id: int, question: str, limit: int | None = None) -> list[Answer]:
         """The best answers, best first; an empty list means "I don't know"."""
         limit = self._settings.max_answers if limit is None else max(0, limit)
         if limit == 0:
             return []
-        asked = await self._understand(guild_id, question)
+        return await self._db.run(lambda conn: self._answers(QuoteReader(conn), guild_id, question, limit))
+
+    def _answers(self, reader: QuoteReader, guild_id: int, question: str, limit: int) -> list[Answer]:
+        asked = self._understand(reader, guild_id, question)
         if asked is None:
             return []
-        pool = await self._candidates(guild_id, asked)
+        pool = self._candidates(reader, guild_id, asked)
         if not pool:
             return []
-        await self._rank(guild_id, asked, pool)
+        self._rank(reader, guild_id, asked, pool)
         chosen = self._dedupe(asked.kind, pool, limit)
-        await self._read_profiles(guild_id, asked, [c.quote.speaker_id for c in chosen])
+        self._read_profiles(reader, guild_id, asked, [c.quote.speaker_id for c in chosen])
         return [_answer(c, asked.profiles.get(c.quote.speaker_id or -1)) for c in chosen]
 
-    async def _understand(self, guild_id: int, question: str) -> _Asked | None:
+    def _understand(self, reader: QuoteReader, guild_id: int, question: str) -> _Asked | None:
         """Parse the question, find the speakers it names and weigh its words (None: no words)."""
         parsed = parse_question(question)
         log.debug("question %r parsed as %s", question, parsed)
@@ -390,7 +397,7 @@ class QuoteAsker:
         speaker_words: dict[int, _SpeakerWords] = {}
         speakers: list[tuple[SpeakerProfile, float]] = []
         if ref_words:
-            speakers = await self._resolve_speakers(guild_id, ref_words, keys, speaker_words)
+            speakers = self._resolve_speakers(reader, guild_id, ref_words, keys, speaker_words)
         loose_words: list[str] = []
         if ref_words and not speakers:
             # Nobody in the store answers to these words. They may describe who the quote is about
@@ -402,7 +409,7 @@ class QuoteAsker:
         words = list(dict.fromkeys(topic_words + ref_words + hint_words + loose_words))
         if not words:
             return None
-        weights, counts = await self._weights(words)
+        weights, counts = self._weights(reader, words)
         topic = self._terms(topic_words, weights)
         # "Which coach said ...": the coach may be in the quote's sentence or in the speaker's roles.
         topic += [
@@ -425,13 +432,13 @@ class QuoteAsker:
             describes_speaker=bool(hint_words),
         )
 
-    async def _rank(self, guild_id: int, asked: _Asked, pool: list[_Candidate]) -> None:
+    def _rank(self, reader: QuoteReader, guild_id: int, asked: _Asked, pool: list[_Candidate]) -> None:
         """Score every candidate (see the module docstring) and sort the pool best first."""
         titles: dict[str, set[str]] = {}
         fields = {c.quote.id: _Fields(c.quote, self._stem, asked.keys, titles) for c in pool}
         alternatives = self._alternatives([*asked.topic, *asked.loose], fields)
         if asked.describes_speaker:  # the candidates' roles may hold the description
-            await self._read_profiles(guild_id, asked, [c.quote.speaker_id for c in pool])
+            self._read_profiles(reader, guild_id, asked, [c.quote.speaker_id for c in pool])
             for c in pool:
                 words = asked.speaker_words.get(c.quote.speaker_id or -1)
                 if words is not None:
@@ -477,9 +484,11 @@ class QuoteAsker:
             ]
             best.score = max(best.score, 0.9 * self._cover(asked.topic, union))
 
-    async def _read_profiles(self, guild_id: int, asked: _Asked, speaker_ids: Iterable[int | None]) -> None:
+    def _read_profiles(
+        self, reader: QuoteReader, guild_id: int, asked: _Asked, speaker_ids: Iterable[int | None]
+    ) -> None:
         missing = {sid for sid in speaker_ids if sid is not None} - set(asked.profiles)
-        for p in await self._repo.speaker_profiles(guild_id, sorted(missing)):
+        for p in reader.speaker_profiles(guild_id, sorted(missing)):
             asked.profiles[p.id] = p
             asked.speaker_words[p.id] = _SpeakerWords(p, self._stem, asked.keys)
 
@@ -493,9 +502,9 @@ class QuoteAsker:
                     out.append(part)
         return list(dict.fromkeys(out))[:MAX_QUESTION_WORDS]
 
-    async def _weights(self, words: Sequence[str]) -> tuple[dict[str, float], dict[str, int]]:
+    def _weights(self, reader: QuoteReader, words: Sequence[str]) -> tuple[dict[str, float], dict[str, int]]:
         """IDF of each word from a capped match count (a count at the cap means "at least")."""
-        total, counts = await self._repo.match_counts([_phrase(w) for w in words], PROBE_CAP)
+        total, counts = reader.match_counts([_phrase(w) for w in words], PROBE_CAP)
         total = max(total, 1)
         rarest = math.log(1.0 + (total - 0.5) / 1.5)
         weights: dict[str, float] = {}
@@ -516,7 +525,7 @@ class QuoteAsker:
 
     # Retrieval ------------------------------------------------------------------------------------
 
-    async def _candidates(self, guild_id: int, asked: _Asked) -> list[_Candidate]:
+    def _candidates(self, reader: QuoteReader, guild_id: int, asked: _Asked) -> list[_Candidate]:
         """The pool to rerank: the guild's quotes matching most of the rarest words, the best of the
         speakers asked about, and those speakers' newest quotes (a paraphrase may share no word)."""
         topic_words = [t.word for t in asked.topic]
@@ -528,25 +537,26 @@ class QuoteAsker:
         ids = [p.id for p, _ in asked.speakers]
         pool: dict[int, _Candidate] = {}
         together = len(terms) == 1 and " AND " in terms[0][0] and not terms[0][0].startswith("(")
-        if together and (await self._repo.match_counts([terms[0][0]], PROBE_CAP))[1][0] >= PROBE_CAP:
+        if together and (reader.match_counts([terms[0][0]], PROBE_CAP))[1][0] >= PROBE_CAP:
             terms = []  # common words that go together ('police chief'): too many quotes
         if terms:
             # A speaker named outright leaves less room for quotes of anyone else.
             named = any(score >= 0.85 for _, score in asked.speakers)
             general = FTS_CANDIDATES // 2 if named else FTS_CANDIDATES
-            found = dict(await self._repo.search(guild_id, terms, general, ids, SPEAKER_CANDIDATES))
+            found = dict(reader.search(guild_id, terms, general, ids, SPEAKER_CANDIDATES))
         else:
             found = {}
         if ids:
             recent = RECENT_CANDIDATES if asked.topic else 2 * RECENT_CANDIDATES
-            for quote in await self._repo.recent_quotes(guild_id, ids, recent):
+            for quote in reader.recent_quotes(guild_id, ids, recent):
                 pool[quote.id] = _Candidate(quote, found.get(quote.id))
-        for quote in await self._repo.quotes_by_ids(guild_id, [i for i in found if i not in pool]):
+        for quote in reader.quotes_by_ids(guild_id, [i for i in found if i not in pool]):
             pool[quote.id] = _Candidate(quote, found[quote.id])
         return list(pool.values())
 
-    async def _resolve_speakers(
+    def _resolve_speakers(
         self,
+        reader: QuoteReader,
         guild_id: int,
         ref_words: Sequence[str],
         keys: frozenset[str],
@@ -554,16 +564,16 @@ class QuoteAsker:
     ) -> list[tuple[SpeakerProfile, float]]:
         """Speakers whose names, aliases or roles cover the words describing them, best first."""
         terms = sorted({self._stem.stem(w) for w in ref_words})
-        found = await self._repo.speakers_by_terms(guild_id, terms, SPEAKER_LOOKUP)
+        found = reader.speakers_by_terms(guild_id, terms, SPEAKER_LOOKUP)
         if not found or found[0][1] < len(terms):  # some word names nobody: maybe misspelt
-            known = await self._repo.known_speaker_terms(guild_id, terms)
+            known = reader.known_speaker_terms(guild_id, terms)
             unknown = [t for t in terms if t not in known]
-            extra = await self._misspelt(guild_id, unknown)
+            extra = self._misspelt(reader, guild_id, unknown)
             if extra:
-                found = await self._repo.speakers_by_terms(guild_id, terms + extra, SPEAKER_LOOKUP)
+                found = reader.speakers_by_terms(guild_id, terms + extra, SPEAKER_LOOKUP)
         if not found:
             return []
-        profiles = await self._repo.speaker_profiles(guild_id, [sid for sid, _ in found])
+        profiles = reader.speaker_profiles(guild_id, [sid for sid, _ in found])
         ref = self._terms(ref_words, {w: 1.0 for w in ref_words})
         for p in profiles:
             speaker_words[p.id] = _SpeakerWords(p, self._stem, keys)
@@ -576,11 +586,11 @@ class QuoteAsker:
         scored.sort(key=lambda ps: -ps[1])
         return scored[:SPEAKERS_KEPT]
 
-    async def _misspelt(self, guild_id: int, terms: Sequence[str]) -> list[str]:
+    def _misspelt(self, reader: QuoteReader, guild_id: int, terms: Sequence[str]) -> list[str]:
         """Speaker words close to a question word that matches none ('kishda' -> 'kishida')."""
         long_terms = [t for t in terms if len(t) >= 6]  # one letter off in a shorter word is another word
         extra: list[str] = []
-        for term, near in (await self._repo.speaker_terms_near(guild_id, long_terms)).items():
+        for term, near in (reader.speaker_terms_near(guild_id, long_terms)).items():
             if term not in near:
                 match = process.extract(term, near, scorer=fuzz.ratio, score_cutoff=85, limit=3)
                 extra.extend(m[0] for m in match)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import enum
 import logging
 import re
+import sqlite3
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -541,19 +542,91 @@ class QuoteRepo:
             (guild_id, author_id),
         )
 
-    # Speakers -------------------------------------------------------------------------------------
+    # Reads, one hop each (see QuoteReader) ---------------------------------------------------------
 
     async def search_speakers(
         self, guild_id: int, prefix_or_words: str, limit: int = 25
     ) -> list[SpeakerProfile]:
+        return await self._db.run(
+            lambda conn: QuoteReader(conn).search_speakers(guild_id, prefix_or_words, limit)
+        )
+
+    async def speaker_profiles(self, guild_id: int, speaker_ids: Sequence[int]) -> list[SpeakerProfile]:
+        return await self._db.run(lambda conn: QuoteReader(conn).speaker_profiles(guild_id, speaker_ids))
+
+    async def speakers_by_terms(
+        self, guild_id: int, terms: Sequence[str], limit: int = 40
+    ) -> list[tuple[int, int]]:
+        return await self._db.run(lambda conn: QuoteReader(conn).speakers_by_terms(guild_id, terms, limit))
+
+    async def known_speaker_terms(self, guild_id: int, terms: Sequence[str]) -> set[str]:
+        return await self._db.run(lambda conn: QuoteReader(conn).known_speaker_terms(guild_id, terms))
+
+    async def speaker_terms_near(self, guild_id: int, words: Sequence[str]) -> dict[str, list[str]]:
+        return await self._db.run(lambda conn: QuoteReader(conn).speaker_terms_near(guild_id, words))
+
+    async def match_counts(self, expressions: Sequence[str], cap: int) -> tuple[int, list[int]]:
+        return await self._db.run(lambda conn: QuoteReader(conn).match_counts(expressions, cap))
+
+    async def search(
+        self,
+        guild_id: int,
+        terms: Sequence[tuple[str, float]],
+        limit: int,
+        speaker_ids: Sequence[int] = (),
+        speaker_limit: int = 0,
+    ) -> list[tuple[int, float]]:
+        return await self._db.run(
+            lambda conn: QuoteReader(conn).search(guild_id, terms, limit, speaker_ids, speaker_limit)
+        )
+
+    async def recent_quote_ids(self, guild_id: int, speaker_ids: Sequence[int], limit: int) -> list[int]:
+        return await self._db.run(
+            lambda conn: QuoteReader(conn).recent_quote_ids(guild_id, speaker_ids, limit)
+        )
+
+    async def recent_quotes(self, guild_id: int, speaker_ids: Sequence[int], limit: int) -> list[StoredQuote]:
+        return await self._db.run(lambda conn: QuoteReader(conn).recent_quotes(guild_id, speaker_ids, limit))
+
+    async def quotes_by_ids(self, guild_id: int, quote_ids: Sequence[int]) -> list[StoredQuote]:
+        return await self._db.run(lambda conn: QuoteReader(conn).quotes_by_ids(guild_id, quote_ids))
+
+    async def for_article(self, guild_id: int, article_id: int) -> list[StoredQuote]:
+        return await self._db.run(lambda conn: QuoteReader(conn).for_article(guild_id, article_id))
+
+    async def counts(self, guild_id: int) -> QuoteCounts:
+        return await self._db.run(lambda conn: QuoteReader(conn).counts(guild_id))
+
+
+class QuoteReader:
+    """The store's reads as plain calls on the `sqlite3.Connection`, for `Database.run`: a caller
+    with many reads to make (the question answerer) makes them all in one hop to the database
+    thread instead of one hop each. `QuoteRepo` offers each read on its own as a coroutine."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        return self._conn.execute(sql, tuple(params)).fetchall()
+
+    def _one(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        return self._conn.execute(sql, tuple(params)).fetchone()
+
+    def _val(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        row = self._one(sql, params)
+        return None if row is None else row[0]
+
+    # Speakers -------------------------------------------------------------------------------------
+
+    def search_speakers(self, guild_id: int, prefix_or_words: str, limit: int = 25) -> list[SpeakerProfile]:
         """Speakers for autocomplete: every typed word must start a word of one of their names,
         aliases or roles ('kish', 'prime min', 'lee jae'). No words: the newest speakers."""
         words = normalize_name(prefix_or_words).split()[:6]
         if not words:
-            rows = await self._db.fetchall(
+            rows = self._all(
                 "SELECT id FROM speakers WHERE guild_id = ? ORDER BY id DESC LIMIT ?", (guild_id, limit)
             )
-            return await self.speaker_profiles(guild_id, [int(r[0]) for r in rows])
+            return self.speaker_profiles(guild_id, [int(r[0]) for r in rows])
         conditions = []
         params: list[object] = [guild_id]
         for word in words:
@@ -572,10 +645,10 @@ class QuoteRepo:
             + " ORDER BY EXISTS (SELECT 1 FROM speaker_aliases a WHERE a.speaker_id = s.id "
             "AND a.alias_norm LIKE ? ESCAPE '\\') DESC, s.canonical_name LIMIT ?"
         )
-        rows = await self._db.fetchall(sql, [*params, f"{first}%", limit])
-        return await self.speaker_profiles(guild_id, [int(r[0]) for r in rows])
+        rows = self._all(sql, [*params, f"{first}%", limit])
+        return self.speaker_profiles(guild_id, [int(r[0]) for r in rows])
 
-    async def speaker_profiles(self, guild_id: int, speaker_ids: Sequence[int]) -> list[SpeakerProfile]:
+    def speaker_profiles(self, guild_id: int, speaker_ids: Sequence[int]) -> list[SpeakerProfile]:
         """Profiles in the order of `speaker_ids` (ids of another guild are left out)."""
         base: dict[int, tuple[str, str, int | None]] = {}
         aliases: dict[int, list[str]] = {}
@@ -583,7 +656,7 @@ class QuoteRepo:
         for chunk in _chunks(list(dict.fromkeys(speaker_ids))):
             # One round trip: the speakers, then their aliases and roles in the order they came.
             marks = _marks(len(chunk))
-            rows = await self._db.fetchall(
+            rows = self._all(
                 "SELECT s.id, 0, s.canonical_name, s.kind, s.discord_user_id FROM speakers s "
                 f"WHERE s.guild_id = ? AND s.id IN ({marks}) "
                 "UNION ALL SELECT a.speaker_id, 1, a.alias, NULL, a.rowid FROM speaker_aliases a "
@@ -617,14 +690,14 @@ class QuoteRepo:
             )
         return profiles
 
-    async def speakers_by_terms(
+    def speakers_by_terms(
         self, guild_id: int, terms: Sequence[str], limit: int = 40
     ) -> list[tuple[int, int]]:
         """(speaker id, number of `terms` in their names/roles), most terms first."""
         terms = sorted(set(terms))
         if not terms:
             return []
-        rows = await self._db.fetchall(
+        rows = self._all(
             "SELECT speaker_id, count(DISTINCT term) AS n FROM speaker_terms WHERE guild_id = ? "
             f"AND term IN ({_marks(len(terms))}) "
             "GROUP BY speaker_id ORDER BY n DESC, speaker_id DESC LIMIT ?",
@@ -632,18 +705,18 @@ class QuoteRepo:
         )
         return [(int(r[0]), int(r[1])) for r in rows]
 
-    async def known_speaker_terms(self, guild_id: int, terms: Sequence[str]) -> set[str]:
+    def known_speaker_terms(self, guild_id: int, terms: Sequence[str]) -> set[str]:
         """Which of these stems are words of some speaker of the guild."""
         terms = sorted(set(terms))
         if not terms:
             return set()
-        rows = await self._db.fetchall(
+        rows = self._all(
             f"SELECT DISTINCT term FROM speaker_terms WHERE guild_id = ? AND term IN ({_marks(len(terms))})",
             (guild_id, *terms),
         )
         return {str(r[0]) for r in rows}
 
-    async def speaker_terms_near(self, guild_id: int, words: Sequence[str]) -> dict[str, list[str]]:
+    def speaker_terms_near(self, guild_id: int, words: Sequence[str]) -> dict[str, list[str]]:
         """For each word, the guild's speaker words (names and roles) with its first letter and about
         its length: the candidates when a name or role in a question is misspelt or spelt the other
         way ('aduriz' -> 'arduriz', 'councillor' -> 'councilor')."""
@@ -657,7 +730,7 @@ class QuoteRepo:
         params: list[object] = []
         for w in words:
             params += [w, guild_id, w[0], w[0] + "\U0010ffff", len(w) - 2, len(w) + 2]
-        rows = await self._db.fetchall(" UNION ALL ".join([part] * len(words)), params)
+        rows = self._all(" UNION ALL ".join([part] * len(words)), params)
         found: dict[str, list[str]] = {w: [] for w in words}
         for word, term in rows:
             found[word].append(term)
@@ -665,7 +738,7 @@ class QuoteRepo:
 
     # Search ---------------------------------------------------------------------------------------
 
-    async def match_counts(self, expressions: Sequence[str], cap: int) -> tuple[int, list[int]]:
+    def match_counts(self, expressions: Sequence[str], cap: int) -> tuple[int, list[int]]:
         """(roughly how many quotes the index holds, how many quotes each FTS5 expression matches
         counting no further than `cap`), over all guilds: a bounded probe that tells rare words from
         common ones without reading whole posting lists."""
@@ -674,12 +747,12 @@ class QuoteRepo:
         params: list[object] = []
         for expr in expressions:
             params += [expr, cap]
-        row = await self._db.fetchone(sql, params)
+        row = self._one(sql, params)
         if row is None:
             return 0, [0] * len(expressions)
         return int(row[0]), [int(v) for v in row[1:]]
 
-    async def search(
+    def search(
         self,
         guild_id: int,
         terms: Sequence[tuple[str, float]],
@@ -710,11 +783,11 @@ class QuoteRepo:
         params: list[object] = []
         for expr, weight in terms:
             params += [weight, expr]
-        rows = await self._db.fetchall(f"{grouped} ORDER BY s DESC, id DESC LIMIT ?", [*params, _SEARCH_POOL])
+        rows = self._all(f"{grouped} ORDER BY s DESC, id DESC LIMIT ?", [*params, _SEARCH_POOL])
         scores = {int(r[0]): float(r[1]) for r in rows}
-        owners = await self._speakers_in_guild(guild_id, list(scores))
+        owners = self._speakers_in_guild(guild_id, list(scores))
         if len(owners) < limit and len(scores) == _SEARCH_POOL:
-            exact = await self._db.fetchall(
+            exact = self._all(
                 f"SELECT g.id, g.s, q.speaker_id FROM ({grouped}) g JOIN quotes q ON q.id = g.id "
                 "WHERE +q.guild_id = ? ORDER BY g.s DESC, g.id DESC LIMIT ?",
                 [*params, guild_id, _SEARCH_POOL],
@@ -728,30 +801,30 @@ class QuoteRepo:
             chosen += [qid for qid in ranked[limit:] if owners[qid] in wanted][:speaker_limit]
         return [(qid, scores[qid]) for qid in chosen]
 
-    async def _speakers_in_guild(self, guild_id: int, quote_ids: Sequence[int]) -> dict[int, int | None]:
+    def _speakers_in_guild(self, guild_id: int, quote_ids: Sequence[int]) -> dict[int, int | None]:
         """Speaker id by quote id, for the quotes among `quote_ids` that belong to the guild."""
         found: dict[int, int | None] = {}
         for chunk in _chunks(quote_ids):
-            rows = await self._db.fetchall(
+            rows = self._all(
                 f"SELECT id, speaker_id FROM quotes WHERE id IN ({_marks(len(chunk))}) AND +guild_id = ?",
                 (*chunk, guild_id),
             )
             found.update((int(r[0]), r[1]) for r in rows)
         return found
 
-    async def recent_quote_ids(self, guild_id: int, speaker_ids: Sequence[int], limit: int) -> list[int]:
+    def recent_quote_ids(self, guild_id: int, speaker_ids: Sequence[int], limit: int) -> list[int]:
         """The newest quotes of these speakers, about `limit` in all, shared out between them: the
         pool for "what did X say" with no topic. Each speaker's newest are read from the end of its
         index range, so a speaker with fifty thousand quotes costs no more than one with five."""
         sql, params = self._recent_sql(guild_id, speaker_ids, limit)
-        return [int(r[0]) for r in await self._db.fetchall(sql, params)] if sql else []
+        return [int(r[0]) for r in self._all(sql, params)] if sql else []
 
-    async def recent_quotes(self, guild_id: int, speaker_ids: Sequence[int], limit: int) -> list[StoredQuote]:
+    def recent_quotes(self, guild_id: int, speaker_ids: Sequence[int], limit: int) -> list[StoredQuote]:
         """`recent_quote_ids` read in the same round trip."""
         sql, params = self._recent_sql(guild_id, speaker_ids, limit)
         if not sql:
             return []
-        rows = await self._db.fetchall(f"{_QUOTE_ROWS} WHERE q.id IN ({sql})", params)
+        rows = self._all(f"{_QUOTE_ROWS} WHERE q.id IN ({sql})", params)
         return [_stored_quote(r) for r in rows]
 
     @staticmethod
@@ -769,32 +842,32 @@ class QuoteRepo:
             params += [sid, guild_id, each]
         return " UNION ALL ".join([part] * len(ids)), params
 
-    async def quotes_by_ids(self, guild_id: int, quote_ids: Sequence[int]) -> list[StoredQuote]:
+    def quotes_by_ids(self, guild_id: int, quote_ids: Sequence[int]) -> list[StoredQuote]:
         """The guild's quotes with these ids, with speaker and article, in no particular order."""
         found: list[StoredQuote] = []
         for chunk in _chunks(list(dict.fromkeys(quote_ids))):
-            rows = await self._db.fetchall(
+            rows = self._all(
                 f"{_QUOTE_ROWS} WHERE +q.guild_id = ? AND q.id IN ({_marks(len(chunk))})",
                 (guild_id, *chunk),
             )
             found.extend(_stored_quote(r) for r in rows)
         return found
 
-    async def for_article(self, guild_id: int, article_id: int) -> list[StoredQuote]:
+    def for_article(self, guild_id: int, article_id: int) -> list[StoredQuote]:
         """An article's quotes in reading order (the demo, exports)."""
-        rows = await self._db.fetchall(
+        rows = self._all(
             f"{_QUOTE_ROWS} WHERE q.article_id = ? AND +q.guild_id = ? ORDER BY q.start, q.id",
             (article_id, guild_id),
         )
         return [_stored_quote(r) for r in rows]
 
-    async def counts(self, guild_id: int) -> QuoteCounts:
-        row = await self._db.fetchone(
+    def counts(self, guild_id: int) -> QuoteCounts:
+        row = self._one(
             "SELECT count(*), coalesce(sum(source = 'article'), 0), coalesce(sum(source = 'chat'), 0), "
             "count(DISTINCT article_id) FROM quotes WHERE guild_id = ?",
             (guild_id,),
         )
-        speakers = await self._db.fetchval("SELECT count(*) FROM speakers WHERE guild_id = ?", (guild_id,))
+        speakers = self._val("SELECT count(*) FROM speakers WHERE guild_id = ?", (guild_id,))
         if row is None:  # an aggregate always returns a row
             return QuoteCounts(0, 0, 0, int(speakers or 0), 0)
         return QuoteCounts(
