@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib.util
 import logging
 import signal
@@ -148,6 +149,7 @@ async def sync_commands(settings: Settings, guild_id: int | None) -> int:
     if not settings.discord.token:
         raise BotStartError("DISCORD_TOKEN is not set: syncing commands needs the bot's token")
     configure_endpoints(settings.discord)
+    tune_garbage_collector()
     async with open_services(settings) as services:
         bot = ParleyBot(services, settings, start_schedules=False)
         async with bot:
@@ -158,12 +160,22 @@ async def sync_commands(settings: Settings, guild_id: int | None) -> int:
             return await sync_tree(bot, guild_id)
 
 
+def tune_garbage_collector() -> None:
+    """A busy thread floods the bot with short-lived discord.py objects; with the default thresholds
+    Python's full collections took over a third of the bot's CPU in the capture benchmark. Freezing
+    what start-up built and collecting young objects less often keeps capture at the gateway's pace."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
+
 async def run_bot(settings: Settings) -> int:
     """`parley run`: open the services, connect, and run until stopped (Ctrl-C or SIGTERM)."""
     if not settings.discord.token:
         log.error("DISCORD_TOKEN is not set")
         return EXIT_CONFIG
     configure_endpoints(settings.discord)
+    tune_garbage_collector()
     async with open_services(settings) as services:
         bot = ParleyBot(services, settings)
         loop = asyncio.get_running_loop()

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.store.db import Database
+from bot.store.guilds import ENSURE_GUILD_SQL
+from bot.store.threads import ADVANCE_CURSORS_SQL
 
 # The columns of an incoming row, in the order of `CommentRow.params()`.
 _ROW_COLUMNS = (
@@ -78,15 +80,6 @@ _UPSERT_JSON = _UPSERT.format(source=_JSON_ROWS)
 _UPSERT_ROW = _UPSERT.format(source=_PARAM_ROW)
 
 _TRACKED = "SELECT json_group_array(id) FROM threads WHERE id IN (SELECT value FROM json_each(?))"
-
-# Each listed thread's cursor to its new message id, forward only (a late event for an old message
-# never rewinds it): the rule of `bot.store.threads.advance_cursor`, for many threads in one
-# statement. ?1 is a JSON object {"thread id": message id}.
-_ADVANCE_CURSORS = """
-UPDATE threads SET last_message_id = json_extract(?1, '$."' || id || '"')
-WHERE id IN (SELECT CAST(key AS INTEGER) FROM json_each(?1))
-  AND (last_message_id IS NULL OR last_message_id < json_extract(?1, '$."' || id || '"'))
-"""
 
 _EDIT = """
 UPDATE comments SET content = :content, attachments = coalesce(:attachments, attachments),
@@ -290,7 +283,7 @@ class CommentStore:
         for thread_id, message_id in cursors:
             targets[thread_id] = max(message_id, targets.get(thread_id, message_id))
         if targets:
-            conn.execute(_ADVANCE_CURSORS, (json.dumps(targets),))
+            conn.execute(ADVANCE_CURSORS_SQL, (json.dumps(targets),))
 
     def author_comment_ids(self, conn: sqlite3.Connection, guild_id: int, author_id: int) -> list[int]:
         rows = conn.execute(
@@ -303,7 +296,7 @@ class CommentStore:
     def remember_forgotten(
         self, conn: sqlite3.Connection, guild_id: int, author_id: int, before_id: int
     ) -> None:
-        conn.execute("INSERT INTO guilds(id) VALUES (?) ON CONFLICT(id) DO NOTHING", (guild_id,))
+        conn.execute(ENSURE_GUILD_SQL, (guild_id,))
         conn.execute(
             "INSERT INTO comment_forgotten(guild_id, author_id, before_id) VALUES (?, ?, ?) "
             "ON CONFLICT(guild_id, author_id) DO UPDATE SET before_id = max(before_id, excluded.before_id), "

@@ -10,10 +10,12 @@ import aiosqlite
 
 from bot.store.db import Database
 
+ENSURE_GUILD_SQL = "INSERT INTO guilds(id) VALUES (?) ON CONFLICT(id) DO NOTHING"
+
 
 async def ensure_guild(conn: aiosqlite.Connection, guild_id: int) -> None:
     """Create the guild's row if missing (inside the caller's transaction)."""
-    await conn.execute("INSERT INTO guilds(id) VALUES (?) ON CONFLICT(id) DO NOTHING", (guild_id,))
+    await conn.execute(ENSURE_GUILD_SQL, (guild_id,))
 
 
 class GuildRepo:

@@ -31,6 +31,7 @@ import aiosqlite
 import snowballstemmer
 
 from bot.store.db import Database
+from bot.store.guilds import ensure_guild
 
 log = logging.getLogger(__name__)
 
@@ -462,7 +463,7 @@ class QuoteRepo:
                 row = await cur.fetchone()
             if row is not None:
                 return ChatQuoteSaved(int(row[0]), created=False)
-            await conn.execute("INSERT INTO guilds(id) VALUES (?) ON CONFLICT(id) DO NOTHING", (guild_id,))
+            await ensure_guild(conn, guild_id)
             speaker_id = await self._chat_speaker(conn, guild_id, author_id, display)
             cur = await conn.execute(
                 "INSERT INTO quotes(guild_id, speaker_id, speaker_mention, text, source, channel_id, "

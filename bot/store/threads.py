@@ -6,6 +6,7 @@ tracked thread and where its history sync should resume. Article <-> thread is o
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import aiosqlite
@@ -89,15 +90,14 @@ class ThreadRepo:
         )
 
     async def advance_last_message(self, thread_id: int, message_id: int) -> None:
-        async with self._db.transaction() as conn:
-            await advance_cursor(conn, thread_id, message_id)
+        await self._db.execute(ADVANCE_CURSORS_SQL, (json.dumps({str(thread_id): message_id}),))
 
 
-async def advance_cursor(conn: aiosqlite.Connection, thread_id: int, message_id: int) -> None:
-    """Move a thread's sync cursor forward only (a late event for an old message never rewinds it),
-    inside the caller's transaction so it commits with the messages it vouches for."""
-    await conn.execute(
-        "UPDATE threads SET last_message_id = ? "
-        "WHERE id = ? AND (last_message_id IS NULL OR last_message_id < ?)",
-        (message_id, thread_id, message_id),
-    )
+# Move threads' sync cursors forward only (a late event for an old message never rewinds them), for
+# many threads in one statement; run it inside the transaction that stores the messages it vouches
+# for. ?1 is a JSON object {"thread id": message id}.
+ADVANCE_CURSORS_SQL = """
+UPDATE threads SET last_message_id = json_extract(?1, '$."' || id || '"')
+WHERE id IN (SELECT CAST(key AS INTEGER) FROM json_each(?1))
+  AND (last_message_id IS NULL OR last_message_id < json_extract(?1, '$."' || id || '"'))
+"""
