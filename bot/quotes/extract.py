@@ -15,6 +15,7 @@ from bot.quotes.aliases import ORGANISATION, PERSON, UNNAMED, AliasTable, Entity
 from bot.quotes.cues import Attribution, describing_cue_before, left_attribution, right_attribution
 from bot.quotes.lexicon import (
     FUNCTION_WORDS,
+    HONORIFICS,
     NAMING_VERBS,
     NEWSMAKER_NOUNS,
     ROLE_NOUNS,
@@ -179,6 +180,39 @@ def _apposed_role(items: tuple[Item, ...], j: int) -> Mention | None:
     phrase = phrase_after(items, j + 1, len(items))
     m = analyse(phrase) if phrase else None
     if m is None or m.kind != COMMON or m.head not in ROLE_NOUNS or m.gender == "p":
+        return None
+    return m
+
+
+def _bare_role(text: str) -> str:
+    """`the president of Lorvania` -> `president of Lorvania`, `Its chair` -> `chair`: the role
+    without the article or possessive determiner that introduced it."""
+    first, _, rest = text.partition(" ")
+    return rest if rest and first.lower() in _APPOSITION_OPENERS else text
+
+
+def _preposed_role(items: tuple[Item, ...], b: int, cut: int) -> Mention | None:
+    """`The festival director, NAME,` / `Its chair, NAME, warned`: a role set before a full name
+    between commas (or the name ends the sentence: `said the finance minister, NAME.`).
+
+    A role ending in a capitalised word is left alone: in `The mayor of Rochester, Michigan,` the
+    words after the comma complete a place, they name no one."""
+    if b < 3 or cut - b < 2 or items[b - 1].text != "," or items[b - 2].is_cap:
+        return None
+    if cut < len(items) and items[cut].text not in (",", ".", ";", ")"):
+        return None  # `After meeting the coach, NAME said`: no apposition
+    o = b - 2
+    while o >= 0 and b - 2 - o < 6 and items[o].kind == WORD and items[o].low not in _APPOSITION_OPENERS:
+        o -= 1
+    if o < 0 or items[o].kind != WORD or items[o].low not in _APPOSITION_OPENERS or o == b - 2:
+        return None
+    phrase = list(items[o : b - 1])
+    if phrase_after(items, o, b - 1) != phrase:
+        return None
+    m = analyse(phrase)
+    if m is None or m.kind != COMMON or m.gender == "p":
+        return None
+    if m.head not in ROLE_NOUNS and (m.head not in TITLES or m.head in HONORIFICS):
         return None
     return m
 
@@ -363,7 +397,7 @@ class _Reader:
                     m = parsed[key] = analyse(items[b:cut])
                 if m is not None and m.kind == NAME and m.name:
                     found.append((si, m))
-                    role = _apposed_role(items, cut) if not m.org else None
+                    role = None if m.org else _apposed_role(items, cut) or _preposed_role(items, b, cut)
                     if role is not None:
                         appositions[m.start] = role
                 i = max(cut, i + 1)
@@ -374,8 +408,9 @@ class _Reader:
             role = appositions.get(m.start)
             if role is not None and ent.kind == PERSON:
                 # `Amina Yusuf, a nurse who ...`: a person, and `the nurse` later means her.
-                if role.text not in ent.roles:
-                    ent.roles.append(role.text)
+                bare = _bare_role(role.text)
+                if bare.lower() not in (r.lower() for r in ent.roles):
+                    ent.roles.append(bare)
                 ent.titled = True
                 if role.gender in ("m", "f") and not ent.gender:
                     ent.gender = role.gender
@@ -919,8 +954,14 @@ class _Reader:
                 elif att.mention is not None:
                     ent = self.resolve(att.mention, si, att.mention.start)
                     mention = att.mention.text
-                    if ent is not None and att.role and att.role not in ent.roles and ent.kind != UNNAMED:
-                        ent.roles.append(att.role)
+                    bare = _bare_role(att.role) if att.role else ""
+                    if (
+                        ent is not None
+                        and bare
+                        and bare.lower() not in (r.lower() for r in ent.roles)
+                        and ent.kind != UNNAMED
+                    ):
+                        ent.roles.append(bare)
             q = items[k]
             prev = items[k - 1] if k > 0 else None
             partial = bool(re.match(r"\W*[a-z]", q.text)) or (

@@ -236,6 +236,12 @@ FEMALE_TITLES: frozenset[str] = words(
     "grandmother widow actress businesswoman policewoman granddaughter stepmother girlfriend"
 )
 
+# Forms of address written before a name: titles of the person, not part of a role
+# (`Head librarian Dr. Ada Lind` is a head librarian).
+HONORIFICS: frozenset[str] = words(
+    "mr mr. mrs mrs. ms ms. miss mx mx. dr dr. prof prof. rev rev. sir dame lord lady"
+)
+
 # Common given names by gender: a pronoun's gender is the strongest clue to its antecedent.
 MALE_NAMES: frozenset[str] = words("""
     aaron abdul abdullah adam adrian ahmed ahmad alan albert alex alexander alexei alfred ali

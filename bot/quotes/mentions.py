@@ -17,6 +17,7 @@ from bot.quotes.lexicon import (
     FEMALE_NAMES,
     FEMALE_TITLES,
     FUNCTION_WORDS,
+    HONORIFICS,
     MALE_NAMES,
     MALE_TITLES,
     NAME_PARTICLES,
@@ -138,6 +139,13 @@ def _nationality(word: str) -> bool:
     """`Japanese`, `Afghan`, `Swedish`, `U.S.`: adjectives before a title, part of the role."""
     w = word.rstrip(".")
     return (bool(re.search(r"(an|ese|ish|ic|i|ch)$", w)) and len(w) > 3) or "." in word
+
+
+def without_honorifics(role: str) -> str:
+    """`Head librarian Dr.` -> `Head librarian`: forms of address are dropped from a longer role
+    (a role of only `Dr.` or `Mr.` stays, it is all the article says of the person)."""
+    kept = [w for w in role.split() if w.lower() not in HONORIFICS]
+    return " ".join(kept) if kept else role
 
 
 def gender_of(name: Sequence[str], role: str) -> str:
@@ -308,6 +316,7 @@ def analyse(items: Sequence[Item]) -> Mention | None:
         if len(name) == 1 and name[0].lower() in WEEKDAYS_MONTHS:
             return None
         gender = "n" if org else gender_of(name, role)
+        role = without_honorifics(role)
         return Mention(text, start, end, NAME, name=name, role=role.strip(), gender=gender, org=org)
     # Possessive owner of a document or site: `Cornyn's statement`, `PC World's recent analysis`.
     for i, w in enumerate(head):
