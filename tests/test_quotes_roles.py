@@ -85,3 +85,9 @@ def test_role_before_the_name_at_the_end_of_a_cue() -> None:
     sp = speaker(text, "Sofia Marr")
     assert "central bank governor" in sp.roles
     assert not any(r.lower().startswith("the ") for r in sp.roles)
+
+
+def test_a_role_comes_before_a_bare_honorific() -> None:
+    text = 'The choir director, Dr. Lene Vik, said the hall was full. "Every seat," Vik said.'
+    sp = speaker(text, "Lene Vik")
+    assert sp.roles[0] == "choir director"

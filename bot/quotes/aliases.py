@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.quotes.lexicon import ORG_WORDS, SOURCE_NOUNS, TITLES, words
+from bot.quotes.lexicon import HONORIFICS, ORG_WORDS, SOURCE_NOUNS, TITLES, words
 from bot.quotes.mentions import COMMON, NAME, Mention
 from bot.quotes.model import Speaker
 
@@ -210,5 +210,7 @@ class AliasTable:
                 out.append(Speaker(e.canonical, tuple(e.aliases), (), UNNAMED))
                 continue
             aliases = tuple(dict.fromkeys([*e.aliases, e.canonical]))
-            out.append(Speaker(e.canonical, aliases, tuple(e.roles), e.kind))
+            # A form of address alone (`Dr.`) says less than a role found elsewhere: it goes last.
+            roles = sorted(e.roles, key=lambda r: r.lower() in HONORIFICS)
+            out.append(Speaker(e.canonical, aliases, tuple(roles), e.kind))
         return tuple(out)
