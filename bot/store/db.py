@@ -121,10 +121,22 @@ class Database:
         await self._conn.close()
 
     async def _configure(self) -> None:
-        await self._conn.execute("PRAGMA journal_mode=WAL")
+        await self._conn.execute("PRAGMA busy_timeout=5000")
+        await self._switch_to_wal()
         await self._conn.execute("PRAGMA foreign_keys=ON")
         await self._conn.execute("PRAGMA synchronous=NORMAL")
-        await self._conn.execute("PRAGMA busy_timeout=5000")
+
+    async def _switch_to_wal(self, attempts: int = 50) -> None:
+        """Switching a new file to WAL needs an exclusive lock, and SQLite answers "locked" at once
+        (without its busy handler) while another process opening the same file holds one: retry."""
+        for attempt in range(attempts):
+            try:
+                await self._conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(0.05)
 
     async def user_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
