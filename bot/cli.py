@@ -460,8 +460,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"parley: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     level = logging.DEBUG if args.verbose else getattr(logging, settings.logging.level.upper())
-    if args.command not in ("run",):
-        level = max(level, logging.WARNING) if not args.verbose else level
+    runs_bot = args.command == "run" and bool(settings.discord.token)
+    if not runs_bot and not args.verbose:
+        level = max(level, logging.WARNING)  # CLI output is for people and tools, not log lines
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return asyncio.run(args.func(settings, args))
