@@ -170,6 +170,15 @@ def test_parse_keeps_the_topic_words() -> None:
     assert parse_question("What was the army told to prepare for?").topic == "the army told to prepare for"
 
 
+def test_parse_drops_kind_of_after_what() -> None:
+    """'what kind of boat' asks for a description of the boat: no quote says 'kind of'. Elsewhere
+    ('not that sort of person') the words are the reader's paraphrase and stay."""
+    assert parse_question("What kind of boat did Ruiz say sank?").topic == "boat say sank"
+    parsed = parse_question("What did Ruiz say about what sort of storm hit?")
+    assert parsed.topic == "say about what storm hit"
+    assert "sort of" in parse_question("Who said Keller is not that sort of person?").topic
+
+
 # Who said ... ------------------------------------------------------------------------------------
 
 

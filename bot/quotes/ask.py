@@ -80,7 +80,7 @@ _STOPWORDS = wordset("""
     than that the their theirs them themselves then there these they this those through to too under
     until up very was wasn we were weren what when where which while who whom whose why will with won
     would wouldn you your yours yourself yourselves s t ll re ve d m o y also ever even get got
-    say said says saying tell told tells telling quote quotes quoted quoting according mention
+    done say said says saying tell told tells telling quote quotes quoted quoting according mention
     mentioned mentions stated state states stating remark remarked
     """)
 _WH = wordset("who whom whose what which when where why how")
@@ -114,6 +114,7 @@ _SPEECH_VERBS = _inflected(_SPEECH_BASES) | _SAY_VERBS | wordset("thought meant 
 _VERBS = _SPEECH_VERBS | _inflected(_OTHER_BASES) | wordset("saw knew gave made did got")
 _BE = wordset("is was were are be been")
 _FILLERS = wordset("so and ok okay hey please parley bot um well")
+_KIND_WORDS = wordset("kind kinds sort sorts type types")
 _LEADING_PREPOSITIONS = wordset("on in at for from to by with about")
 _QUOTE_WORDS = wordset("quote quotes quoted quotation quotations")
 _NUMBERS = {
@@ -147,7 +148,15 @@ class ParsedQuestion:
 
 def _raw_tokens(question: str) -> list[str]:
     tokens = [t.rstrip(".'’-") for t in _RAW_TOKEN.findall(question.replace("“", " ").replace("”", " "))]
-    return [t for t in tokens if t][:MAX_QUESTION_WORDS]
+    tokens = [t for t in tokens if t]
+    # "what kind of kid is he": after 'what', 'kind of' only says a description is asked for (no
+    # quote says it); in "not that kind of person" it is the writer's own words and stays.
+    low = [fold(t) for t in tokens]
+    drop: set[int] = set()
+    for i in range(1, len(low) - 1):
+        if low[i] in _KIND_WORDS and low[i + 1] == "of" and low[i - 1] in ("what", "which"):
+            drop |= {i, i + 1}
+    return [t for i, t in enumerate(tokens) if i not in drop][:MAX_QUESTION_WORDS]
 
 
 def _low(token: str) -> str:
