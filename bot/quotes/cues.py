@@ -63,7 +63,7 @@ _HONORIFICS = words("qc kc sc jr sr esq phd md mp obe mbe cbe")
 _MAX_RIGHT = 12
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Attribution:
     """Who a cue says speaks: a mention, or the sentence's subject for `..., writing "..."`."""
 

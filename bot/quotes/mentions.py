@@ -90,7 +90,7 @@ _PARTY_STATE = re.compile(r"^[DRI]-[A-Z]")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9&.]{1,9}$")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Mention:
     """A phrase naming a possible speaker: its text as written and what it says about them."""
 

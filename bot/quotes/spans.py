@@ -28,7 +28,7 @@ _SENTENCE_END = frozenset(".?!…")
 _MAX_UNCLOSED = 600
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RawQuote:
     """A quoted span before anyone decides whether it is speech.
 
