@@ -442,3 +442,25 @@ async def test_who_reads_a_quote_cut_in_two_as_one_statement(db: Database) -> No
     asker = QuoteAsker(db, QuoteSettings())
     answer = await top(asker, "who said the harbour stays shut and skippers must wait?")
     assert answer.speaker == "Ana Ruiz"
+
+
+@pytest.mark.asyncio
+async def test_two_fragments_of_one_sentence_are_told_apart_by_the_words_next_to_each(db: Database) -> None:
+    """'Ruiz said her rescue crews had "searched every cove" with the navy and local fishermen "to
+    bring the missing sailors home."': what the crews had done is the fragment next to 'crews'."""
+    article = await add_article(db, GUILD, "Sailors missing off the cape", "https://news.example/cape")
+    context = (
+        "Ruiz said her rescue crews had “searched every cove” with the navy and local fishermen "
+        "“to bring the missing sailors home.”"
+    )
+    extraction = Extraction(
+        quotes=(
+            q("searched every cove", "Ana Ruiz", context, partial=True),
+            q("to bring the missing sailors home.", "Ana Ruiz", context, partial=True),
+        ),
+        speakers=(RUIZ,),
+    )
+    await index_article(db, GUILD, article, extraction)
+    asker = QuoteAsker(db, QuoteSettings())
+    answer = await top(asker, "What did Ruiz say her rescue crews had done?")
+    assert answer.quote == "searched every cove"

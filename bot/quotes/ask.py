@@ -70,6 +70,9 @@ ROW_BUDGET = 1_000
 # Common words searched only where the rare words are (see `_search_terms`).
 MAX_INTERSECTIONS = 3
 MAX_QUESTION_WORDS = 32
+# A fragment quoted inside a sentence: the words this close to it describe it (more credit).
+NEAR_FRAGMENT = 8
+FAR_CONTEXT_CREDIT = 0.7
 
 _STOPWORDS = wordset("""
     a about above after again against all am an and any are aren as at be because been before being
@@ -329,7 +332,9 @@ def _keys(stems: Iterable[str]) -> frozenset[str]:
 class _Fields:
     """One candidate's words (and the stems of those that may matter), computed once per question."""
 
-    __slots__ = ("context", "context_credit", "context_words", "speaker", "text", "text_words", "title")
+    __slots__ = (
+        "context", "context_credit", "context_words", "near", "speaker", "text", "text_words", "title"
+    )  # fmt: skip
 
     def __init__(
         self, quote: StoredQuote, stem: TermStemmer, keys: frozenset[str], titles: dict[str, set[str]]
@@ -343,8 +348,15 @@ class _Fields:
             titles[title] = stem.stems(w for w in _words(title) if w[:3] in keys)
         self.title = titles[title]
         # A fragment quoted inside the writer's sentence is described by that sentence ("he called
-        # Japan 'an indispensable partner'"), so its words count nearly as much as the quote's.
+        # Japan 'an indispensable partner'"), so its words count nearly as much as the quote's:
+        # those next to it do, at least. When a sentence quotes two fragments ('the embassy had
+        # "A" with the company "to B"'), the words around each describe that one.
         self.context_credit = 0.9 if quote.partial else 0.7
+        self.near: set[str] | None = None  # stems of the words next to a fragment (None: all count)
+        if quote.partial and "..." in quote.context:
+            before, _, after = quote.context.partition("...")
+            near = _words(before)[-NEAR_FRAGMENT:] + _words(after)[:NEAR_FRAGMENT]
+            self.near = stem.stems(w for w in near if w[:3] in keys)
         self.speaker: set[str] = set()  # stems of the speaker's names and roles, when asked for
 
 
@@ -659,7 +671,7 @@ class QuoteAsker:
             if t.stem in f.text:
                 m = 1.0
             elif t.stem in f.context:
-                m = f.context_credit
+                m = f.context_credit if f.near is None or t.stem in f.near else FAR_CONTEXT_CREDIT
             elif t.about_speaker and t.stem in f.speaker:
                 m = 0.9
             else:
