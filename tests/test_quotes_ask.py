@@ -464,3 +464,60 @@ async def test_two_fragments_of_one_sentence_are_told_apart_by_the_words_next_to
     asker = QuoteAsker(db, QuoteSettings())
     answer = await top(asker, "What did Ruiz say her rescue crews had done?")
     assert answer.quote == "searched every cove"
+
+
+@pytest.mark.asyncio
+async def test_the_rest_of_a_description_ranks_a_named_speakers_quotes(db: Database) -> None:
+    """'according to Keller's announcement': Keller is named outright, and 'announcement' still
+    prefers the quote whose sentence says he announced it."""
+    article = await add_article(db, GUILD, "Keldor port to reopen", "https://news.example/port")
+    extraction = Extraction(
+        quotes=(
+            q(
+                "under strict conditions.",
+                "Tomas Keller",
+                "Keller announced on Monday that the port would reopen “under strict conditions.”",
+                partial=True,
+            ),
+            q(
+                "wait for the inspectors.",
+                "Tomas Keller",
+                "In an interview, Keller said the port must “wait for the inspectors.”",
+                partial=True,
+            ),
+        ),
+        speakers=(KELLER,),
+    )
+    await index_article(db, GUILD, article, extraction)
+    asker = QuoteAsker(db, QuoteSettings())
+    answer = await top(asker, "What did Keller's announcement say about the port?")
+    assert answer.quote == "under strict conditions."
+
+
+@pytest.mark.asyncio
+async def test_a_lone_fragment_is_described_by_its_whole_sentence(db: Database) -> None:
+    """Only a sentence quoting two fragments splits its words between them: a lone fragment at the
+    end of a long sentence keeps the words of its beginning ('trawlers')."""
+    article = await add_article(db, GUILD, "Keldor harbour", "https://news.example/harbour")
+    extraction = Extraction(
+        quotes=(
+            q(
+                "under strict conditions.",
+                "Tomas Keller",
+                "Keller announced on Monday that the trawlers of the northern fleet, idle since the "
+                "spring storms, would sail again “under strict conditions.”",
+                partial=True,
+            ),
+            q(
+                "wait for the inspectors.",
+                "Tomas Keller",
+                "In an interview, Keller said the trawlers must “wait for the inspectors.”",
+                partial=True,
+            ),
+        ),
+        speakers=(KELLER,),
+    )
+    await index_article(db, GUILD, article, extraction)
+    asker = QuoteAsker(db, QuoteSettings())
+    answer = await top(asker, "What did Keller's announcement say about the trawlers?")
+    assert answer.quote == "under strict conditions."

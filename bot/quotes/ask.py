@@ -133,6 +133,7 @@ _RAW_TOKEN = re.compile(r"[\w][\w'’.\-]*")
 _DIGIT_GROUP = re.compile(r"(\d)[,.](?=\d{3}\b)")  # 1,000 -> 1000
 _TOKEN = re.compile(r"\w+")
 _POSSESSIVE = re.compile(r"'s\b")
+_QUOTE_MARKS = re.compile(r"[\"“”]")
 
 
 # Parsing ------------------------------------------------------------------------------------------
@@ -353,7 +354,7 @@ class _Fields:
         # "A" with the company "to B"'), the words around each describe that one.
         self.context_credit = 0.9 if quote.partial else 0.7
         self.near: set[str] | None = None  # stems of the words next to a fragment (None: all count)
-        if quote.partial and "..." in quote.context:
+        if quote.partial and "..." in quote.context and _QUOTE_MARKS.findall(quote.context)[2:]:
             before, _, after = quote.context.partition("...")
             near = _words(before)[-NEAR_FRAGMENT:] + _words(after)[:NEAR_FRAGMENT]
             self.near = stem.stems(w for w in near if w[:3] in keys)
@@ -804,7 +805,10 @@ def _speaker_cover(ref: Sequence[_Term], words: _SpeakerWords | None, f: _Fields
     cover = matched / total if total else 0.0
     in_name = words is not None and words.canonical_size > 0 and hits_in_name >= min(2, words.canonical_size)
     if strong or in_name:
-        cover = max(cover, 0.85)  # a name is decisive even when the rest of the description is not
+        # A name is decisive even when the rest of the description is not; the rest still ranks
+        # the named speaker's quotes ("according to X's announcement": the one whose sentence
+        # says 'announced').
+        cover = max(cover, 0.85 + 0.15 * cover)
     return cover
 
 
