@@ -9,6 +9,7 @@ titles, and titles and appositions are kept as roles. The table lives for one ar
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.quotes.lexicon import HONORIFICS, ORG_WORDS, SOURCE_NOUNS, TITLES, words
 from bot.quotes.mentions import COMMON, NAME, Mention
@@ -87,8 +88,14 @@ def _initials(name: tuple[str, ...]) -> str:
     return "".join(w[0] for w in name if w[:1].isupper() and w not in _LOWER_JOINERS)
 
 
+@lru_cache(maxsize=4096)
 def _fold(words: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(w.lower().rstrip(".") for w in words)
+    """Name words compared without case or full stops (a name is looked up many times)."""
+    return tuple([w.lower().rstrip(".") for w in words])
+
+
+def clear_name_cache() -> None:
+    _fold.cache_clear()
 
 
 def _contains(f: tuple[str, ...], s: tuple[str, ...]) -> bool:
@@ -104,12 +111,17 @@ class AliasTable:
     def __init__(self) -> None:
         self.entities: list[Entity] = []
         self._by_word: dict[str, list[Entity]] = {}  # folded name word -> named entities
+        # folded full name -> entities that had it (an entity's name can grow: check it still has)
+        self._by_name: dict[tuple[str, ...], list[Entity]] = {}
 
     def _index(self, ent: Entity) -> None:
         for w in ent.folded:
             bucket = self._by_word.setdefault(w, [])
             if ent not in bucket:
                 bucket.append(ent)
+        same = self._by_name.setdefault(ent.folded, [])
+        if ent not in same:
+            same.append(ent)
 
     def _sharing(self, folded: tuple[str, ...]) -> list[Entity]:
         seen: dict[int, Entity] = {}
@@ -127,10 +139,13 @@ class AliasTable:
 
     def _candidates(self, name: tuple[str, ...]) -> list[Entity]:
         folded = _fold(name)
-        named = self._sharing(folded)
-        exact = [e for e in named if e.folded == folded]
+        # Most mentions repeat a name already seen whole: look that up before any partial match.
+        exact = sorted(
+            (e for e in self._by_name.get(folded, ()) if e.folded == folded), key=lambda e: e.eid
+        )
         if exact:
             return exact
+        named = self._sharing(folded)
         longer = [e for e in named if _contains(e.folded, folded)]
         if longer:
             # Prefer a surname match over a given-name match (`Mohamed` -> `Ahmed Mohamed`).

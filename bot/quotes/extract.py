@@ -132,15 +132,26 @@ class _Found:
 
 
 def _is_title_case(text: str) -> bool:
-    words = _WORD.findall(text)
+    words = _first_words(text, 9)
     if not words or len(words) > 8:
         return False
     content = [w for w in words if w.lower() not in _SMALL]
     return bool(content) and all(w[:1].isupper() or w[:1].isdigit() for w in content)
 
 
-def _word_count(text: str) -> int:
-    return len(_WORD.findall(text))
+def _first_words(text: str, n: int) -> list[str]:
+    """The first ``n`` words: rules ask whether a quote is short, and quotes can be long."""
+    out: list[str] = []
+    for m in _WORD.finditer(text):
+        out.append(m.group())
+        if len(out) == n:
+            break
+    return out
+
+
+def _word_count(text: str, most: int = 10) -> int:
+    """Words in ``text``, counted up to ``most`` (enough for every rule's `short quote` test)."""
+    return len(_first_words(text, most))
 
 
 def _speaker_names_it(items: tuple[Item, ...], v: int) -> bool:

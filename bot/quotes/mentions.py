@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.quotes.lexicon import (
     DEMONYMS,
@@ -209,7 +210,27 @@ def _name_suffix(words: list[str]) -> int:
 
 
 def analyse(items: Sequence[Item]) -> Mention | None:
-    """Read a phrase (no commas inside) as a pronoun, a name with its role, or a common description."""
+    """Read a phrase (no commas inside) as a pronoun, a name with its role, or a common description.
+
+    Attribution rules read the same phrase several times (a sentence's subject is also the
+    subject of its cue verb), so the reading of a run of items (of one article: items are
+    compared by identity) is kept.
+    """
+    if not items:
+        return None
+    return _analyse_run(tuple(items))
+
+
+@lru_cache(maxsize=1024)
+def _analyse_run(items: tuple[Item, ...]) -> Mention | None:
+    return _analyse(items)
+
+
+def clear_phrase_cache() -> None:
+    _analyse_run.cache_clear()
+
+
+def _analyse(items: Sequence[Item]) -> Mention | None:
     words = [it for it in items if it.kind in (WORD, QUOTE)]
     while words and words[0].kind == WORD and (words[0].low in _LEADING or words[0].low in _OPENERS):
         words = words[1:]

@@ -9,7 +9,7 @@ which keeps `"First. Second," she said.` in one sentence.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from bot.quotes.lexicon import SPEECH_VERBS, words
@@ -46,6 +46,7 @@ _SENTENCE_STARTERS = words("""
     officials authorities
     """)
 _TERMINAL = frozenset(".?!…")
+_NEWLINE = re.compile("\n")
 
 
 class Item:
@@ -235,28 +236,39 @@ def _short_tail(items: list[Item], j: int) -> bool:
 
 
 def split_sentences(text: str, items: list[Item], breaks: frozenset[int] = frozenset()) -> list[Sentence]:
-    """Sentences of ``items``; ``breaks`` are offsets where a window of read text begins."""
+    """Sentences of ``items``; ``breaks`` are offsets where a window of read text begins.
+
+    Only a few items can end a sentence (a quote, a stop, a word with its full stop, the last
+    item before a line break or a skipped stretch), so only those are looked at.
+    """
+    n = len(items)
+    if not n:
+        return []
+    starts = [it.start for it in items]
+    gaps: set[int] = set()  # items followed by a line break or by skipped text
+    for p in [m.start() for m in _NEWLINE.finditer(text)]:
+        i = bisect_right(starts, p) - 1
+        if 0 <= i < n - 1 and items[i].end <= p < starts[i + 1]:
+            gaps.add(i)
+    for p in breaks:
+        i = bisect_left(starts, p) - 1
+        if 0 <= i < n - 1 and starts[i + 1] == p and items[i].end < p:
+            gaps.add(i)
+    ends = {i for i, it in enumerate(items) if it.kind == QUOTE or it.text[-1] in _TERMINAL}
     sentences: list[Sentence] = []
     begin = 0
     paragraph = 0
-    n = len(items)
     has_quote = False
-    for i in range(n):
+    for i in sorted(ends | gaps | {n - 1}):
         cur = items[i]
         if cur.kind == QUOTE:
             has_quote = True
-        if i + 1 < n:
-            gap_end = items[i + 1].start
-            # A line break, or the skipped text between two windows, ends the sentence.
-            newline = gap_end > cur.end and ("\n" in text[cur.end : gap_end] or gap_end in breaks)
-            if not newline and not (
-                cur.kind == QUOTE or cur.text in _TERMINAL or (cur.kind == WORD and cur.text[-1] == ".")
-            ):
+        newline = i in gaps
+        if i + 1 < n and not newline:
+            if not (cur.kind == QUOTE or cur.text in _TERMINAL or (cur.kind == WORD and cur.text[-1] == ".")):
                 continue
-            if not newline and not _boundary_after(text, items, i):
+            if not _boundary_after(text, items, i):
                 continue
-        else:
-            newline = False
         chunk = tuple(items[begin : i + 1])
         sentences.append(Sentence(chunk, chunk[0].start, chunk[-1].end, paragraph, has_quote))
         has_quote = False
