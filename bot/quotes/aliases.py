@@ -140,10 +140,10 @@ class AliasTable:
     def _candidates(self, name: tuple[str, ...]) -> list[Entity]:
         folded = _fold(name)
         # Most mentions repeat a name already seen whole: look that up before any partial match.
-        exact = sorted(
-            (e for e in self._by_name.get(folded, ()) if e.folded == folded), key=lambda e: e.eid
-        )
+        exact = [e for e in self._by_name.get(folded, ()) if e.folded == folded]
         if exact:
+            if len(exact) > 1:
+                exact.sort(key=lambda e: e.eid)
             return exact
         named = self._sharing(folded)
         longer = [e for e in named if _contains(e.folded, folded)]

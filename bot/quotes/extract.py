@@ -922,6 +922,8 @@ class _Reader:
         return None
 
     def read_sentence(self, si: int, sent: Sentence) -> None:
+        if not sent.has_quote:
+            return
         items = sent.items
         qks = [k for k, it in enumerate(items) if it.kind == QUOTE]
         info = self.info[si]
