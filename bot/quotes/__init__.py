@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.quotes.aliases import clear_name_cache
-from bot.quotes.extract import extract
+from bot.quotes.extract import clear_word_cache, extract
 from bot.quotes.mentions import clear_phrase_cache
 from bot.quotes.model import Extraction, Quote, Speaker, quote_to_json
 
@@ -20,3 +20,4 @@ def clear_caches() -> None:
     article as if it were the first one the process reads."""
     clear_phrase_cache()
     clear_name_cache()
+    clear_word_cache()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from bot.quotes.aliases import ORGANISATION, PERSON, UNNAMED, AliasTable, Entity
 from bot.quotes.cues import Attribution, describing_cue_before, left_attribution, right_attribution
@@ -55,6 +56,8 @@ log = logging.getLogger(__name__)
 
 _ANY_MARK = re.compile('["“”„«»]')
 _TERMINAL = re.compile(r"[.?!…][)\]’']*$")
+# Words that may open a report in the writer's words (checked against every word).
+_SPEECH_CLUES = SPEECH_VERBS | SPEECH_NOUNS | {"according"}
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _SMALL = words("a an the of and or for to in on at by with from as is vs vs. de la")
 _PREPOSITIONS = words("on in at of for from by with about into onto via")
@@ -139,14 +142,20 @@ def _is_title_case(text: str) -> bool:
     return bool(content) and all(w[:1].isupper() or w[:1].isdigit() for w in content)
 
 
-def _first_words(text: str, n: int) -> list[str]:
-    """The first ``n`` words: rules ask whether a quote is short, and quotes can be long."""
+@lru_cache(maxsize=1024)
+def _first_words(text: str, n: int) -> tuple[str, ...]:
+    """The first ``n`` words: rules ask whether a quote is short (several rules, the same quote),
+    and quotes can be long."""
     out: list[str] = []
     for m in _WORD.finditer(text):
         out.append(m.group())
         if len(out) == n:
             break
-    return out
+    return tuple(out)
+
+
+def clear_word_cache() -> None:
+    _first_words.cache_clear()
 
 
 def _word_count(text: str, most: int = 10) -> int:
@@ -907,7 +916,7 @@ class _Reader:
         """Subject of a speech verb or noun in the writer's words (`Heald noted ...`)."""
         items = sent.items
         for v, it in enumerate(items):
-            if it.kind != WORD:
+            if it.low not in _SPEECH_CLUES or it.kind != WORD:
                 continue
             if it.low == "according" and v + 2 < len(items) and items[v + 1].low == "to":
                 # `The mistake, according to Degani, was in the method`: Degani said so.
@@ -925,6 +934,7 @@ class _Reader:
         if not sent.has_quote:
             return
         items = sent.items
+        first = len(self.found)  # this sentence's quotes are the ones found from here on
         qks = [k for k, it in enumerate(items) if it.kind == QUOTE]
         info = self.info[si]
         pending: list[tuple[int, Attribution | None]] = []
@@ -985,7 +995,7 @@ class _Reader:
             if ent is not None:
                 info.speakers.append(ent)
         # Quotes with no speaker: the other half of a split quote, else the speaker continues.
-        mine = [f for f in self.found if f.sentence == si]
+        mine = self.found[first:]
         for f in mine:
             if f.entity is None:
                 same = next((g.entity for g in mine if g.entity is not None), None)

@@ -240,14 +240,14 @@ def _analyse(items: Sequence[Item]) -> Mention | None:
     if len(words) > 1 and words[-1].low in WEEKDAYS_MONTHS:
         while len(words) > 1 and words[-1].low in _TIME_WORDS:
             words = words[:-1]
-    if not words or any(w.kind == QUOTE for w in words):
+    if not words or QUOTE in [w.kind for w in words]:
         return None
     start, end = words[0].start, words[-1].end
-    text = " ".join(w.text for w in words)
+    toks = [w.text for w in words]
+    text = " ".join(toks)
     if len(words) == 1 and strip_possessive(words[0].low) in PRONOUNS:  # `he`, `He's`
         low = strip_possessive(words[0].low)
         return Mention(words[0].text, start, end, PRONOUN, gender=PRONOUNS[low])
-    toks = [w.text for w in words]
     if len(words) == 1 and _PARTY_STATE.match(toks[0]):
         return None  # `Sen. Tom Harkin, D-Iowa, said`: party and state, not a name
     if len(words) == 1 and words[0].low in ("one", "another"):

@@ -156,14 +156,21 @@ def quote_windows(
         hi = starts[j + ahead] if j + ahead < len(starts) else len(text)
         spans.append((lo, max(hi, q.outer_end)))
     spans.sort()
+    opens = [q.outer_start for q in quotes]  # quotes come in order and never overlap
+
+    def around(pos: int) -> RawQuote | None:
+        k = bisect_left(opens, pos) - 1
+        return quotes[k] if k >= 0 and pos < quotes[k].outer_end else None
+
     merged: list[tuple[int, int]] = []
     for lo, hi in spans:
         # A window edge inside another quote moves out to include it whole.
-        for q in quotes:
-            if q.outer_start < lo < q.outer_end:
-                lo = q.outer_start
-            if q.outer_start < hi < q.outer_end:
-                hi = q.outer_end
+        inside = around(lo)
+        if inside is not None:
+            lo = inside.outer_start
+        inside = around(hi)
+        if inside is not None:
+            hi = inside.outer_end
         if merged and lo <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
         else:
