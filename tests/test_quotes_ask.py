@@ -521,3 +521,28 @@ async def test_a_lone_fragment_is_described_by_its_whole_sentence(db: Database) 
     asker = QuoteAsker(db, QuoteSettings())
     answer = await top(asker, "What did Keller's announcement say about the trawlers?")
     assert answer.quote == "under strict conditions."
+
+
+@pytest.mark.asyncio
+async def test_a_source_named_only_in_the_sentence_finds_the_quote(db: Database) -> None:
+    """'"We will not send ferries to the islands in the east!" says the harbour's website, HarbourWatch.':
+    the store knows the words as Ruiz's, but a reader asks about HarbourWatch; the sentence names
+    it, which is as good as a speaker's name for the quotes it attributes."""
+    article = await add_article(db, GUILD, "Ferries halted", "https://news.example/ferries")
+    extraction = Extraction(
+        quotes=(
+            q(
+                "We will not send ferries to the islands in the east!",
+                "Ana Ruiz",
+                "“We will not send ferries to the islands in the east!” says the harbour's website, "
+                "HarbourWatch.",
+            ),
+            q("The gale will pass by Sunday.", "Ana Ruiz", "“The gale will pass by Sunday,” Ruiz said."),
+        ),
+        speakers=(RUIZ,),
+    )
+    await index_article(db, GUILD, article, extraction)
+    asker = QuoteAsker(db, QuoteSettings())
+    question = "Which part of the coast does HarbourWatch refuse to send the night ferries to?"
+    answer = await top(asker, question)
+    assert "islands in the east" in answer.quote

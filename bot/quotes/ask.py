@@ -469,10 +469,14 @@ class QuoteAsker:
             f = fields[c.quote.id]
             c.score = self._score(asked, c, f, alternatives)
             if asked.loose:
+                # Words naming someone who is not a speaker in the store: the quote or the sentence
+                # around it must name them (as the source it was attributed to, or as its subject);
+                # the sentence counts fully, it is where a source is named.
                 total = sum(t.weight for t in asked.loose)
+                matches = self._matches(asked.loose, alternatives, f)
                 found = sum(
-                    t.weight * m
-                    for t, m in zip(asked.loose, self._matches(asked.loose, alternatives, f), strict=True)
+                    t.weight * (1.0 if t.stem in f.context else m)
+                    for t, m in zip(asked.loose, matches, strict=True)
                 )
                 c.score *= 0.3 + 0.7 * found / total
         if asked.kind == "who" and asked.topic:
