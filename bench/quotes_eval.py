@@ -195,8 +195,23 @@ def time_per_1000_words(texts: Sequence[str], rounds: int = 5) -> tuple[float, f
     return statistics.median(per_k), p95
 
 
+def reference_ms(rounds: int = 5) -> float:
+    """Best time of a fixed pure-Python loop: this shared machine runs the same code up to ~1.6x
+    faster or slower from one minute to the next, and this figure, printed beside the timings,
+    tells which state a run was in (seen from about 20 to 36 ms)."""
+    best = float("inf")
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(400_000):
+            total += i % 7
+        best = min(best, time.perf_counter() - t0)
+    return best * 1000.0
+
+
 def main() -> None:
     show_errors = "--errors" in sys.argv[1:]
+    print(f"reference loop {reference_ms():.1f} ms (machine state, see reference_ms)")
     paths = [EVAL / name for name in FILES] + [UNSEEN]
     for path in paths:
         name = path.name
