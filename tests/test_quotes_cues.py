@@ -300,3 +300,11 @@ def test_a_paper_quoting_someone_as_saying() -> None:
         'The Herald quoted Barne as saying: "We will not let it go."'
     )
     assert [q.speaker for q in extract_quotes(text).quotes] == ["Bryan Barne", "Bryan Barne"]
+
+
+def test_a_long_apposition_between_the_name_and_said_after_the_quote() -> None:
+    text = (
+        '"The ground moved twice," Aiko Tanabe, the chief geologist at the Northern Basin Survey '
+        "Institute in Harlow, said."
+    )
+    assert only(text).speaker == "Aiko Tanabe"

@@ -107,3 +107,24 @@ def test_a_handle_after_posting_as_is_a_name() -> None:
 def test_a_term_noun_that_reports_the_words_is_a_speaker() -> None:
     text = '"Mount it on a bus and drive it around!" the description on the listing read.'
     assert [q.speaker for q in extract_quotes(text).quotes] == ["the description on the listing"]
+
+
+def test_known_to_someone_as_is_a_name() -> None:
+    # A short `among X` / `to X` / adverb between the naming verb and `as` keeps it a name.
+    text = 'Thefts of this kind, known among insurers as "smash grabs", rose in May, police said.'
+    assert extract_quotes(text).quotes == ()
+    text = 'The ridge, known locally as "the Spine", was closed, rangers said.'
+    assert extract_quotes(text).quotes == ()
+    # A speech verb in between reports: `said as "..."` is no naming.
+    text = 'Lena Voss, known for her temper, said as "the last word" that she would stay.'
+    assert extract_quotes(text).quotes
+
+
+def test_a_name_in_general_use_after_call_a_is_a_term() -> None:
+    text = 'The ice melts faster in what glaciologists call a "dark spiral."'
+    assert extract_quotes(text).quotes == ()
+    text = 'Lu is what is called a "night runner" in the trade, the report said.'
+    assert extract_quotes(text).quotes == ()
+    # A named or pronoun subject uses the words: their speech.
+    text = 'Senator Ida Brun pledged what she called a "fair deal."'
+    assert [q.speaker for q in extract_quotes(text).quotes] == ["Ida Brun"]

@@ -61,6 +61,9 @@ _DASHES = frozenset("—–-")
 # Letters after a name that are not part of it (`Mark Tedeschi, QC`).
 _HONORIFICS = words("qc kc sc jr sr esq phd md mp obe mbe cbe")
 _MAX_RIGHT = 12
+# `"...," Ann Roe, the chief geologist at the Northern Basin Survey, said.`: a name with a long
+# apposition may put the verb farther off.
+_MAX_RIGHT_APPOSED = 20
 
 
 @dataclass(slots=True)
@@ -233,10 +236,12 @@ def right_attribution(items: Sequence[Item], k: int, hi: int) -> Attribution | N
         if m is not None:
             return Attribution(m, items[i].text, "right", role=role)
         return None
-    for v in range(i, min(hi, i + _MAX_RIGHT)):
+    for v in range(i, min(hi, i + _MAX_RIGHT_APPOSED)):
         it = items[v]
         if it.kind == QUOTE:
             break
+        if v - i >= _MAX_RIGHT and not _after_apposed_name(items, i, v):
+            continue
         if _is_speech_verb(items, v) and not _is_passive(items, v, i):
             told = quoted_object(items, v, i, hi)
             if told is not None:
@@ -258,6 +263,18 @@ def right_attribution(items: Sequence[Item], k: int, hi: int) -> Attribution | N
         ):
             return Attribution(m, items[i - 1].text, "right", role=role)
     return None
+
+
+def _after_apposed_name(items: Sequence[Item], i: int, v: int) -> bool:
+    """A verb far after the quote reports it only as `NAME, apposition, said`: a name opens the
+    attribution, and a comma ends the apposition right before a finite verb (not `, calling`)."""
+    return (
+        items[i].kind == WORD
+        and is_name_token(items[i])
+        and items[v - 1].kind == PUNCT
+        and items[v - 1].text == ","
+        and not participle_of(items[v])
+    )
 
 
 def _opens_segment(items: Sequence[Item], i: int, m: Mention) -> bool:

@@ -95,6 +95,9 @@ _AS_NAME_VERBS = NAMING_VERBS | words(
     """known posting posts posted writing going goes went signing signed registered trading
     performing performs operating listed"""
 )
+# Who calls a thing by a name, between the verb and `as` (`known among traders as`).
+_NAMED_BY = words("among to by in within across around")
+_PASSIVE_AUX = words("is are was were be been being")
 _ONE_OF = ("one ", "a ", "an ", "another ")
 _DEFINITE = ("the ", "that ", "this ")
 _CITING = words("citing quoting cited quoted according from")
@@ -177,6 +180,44 @@ def _speaker_names_it(items: tuple[Item, ...], v: int) -> bool:
             return False
         if it.low in ("what", "which"):
             return j < v - 1
+    return False
+
+
+def _named_as(items: tuple[Item, ...], j: int) -> bool:
+    """`known as "X"`, `known among traders as "X"`, `known locally as "X"`: the words after `as`
+    are a name. A short phrase saying to whom (a preposition and up to three words, or an adverb)
+    may stand between the verb and `as`; `described the signing as` describes (a determiner before
+    the verb makes it a noun)."""
+    for v in range(j - 1, max(-1, j - 6), -1):
+        it = items[v]
+        if it.kind != WORD:
+            return False
+        if it.low in _AS_NAME_VERBS:
+            if v > 0 and items[v - 1].low in _DET_START:
+                return False
+            if v == j - 1:
+                return True
+            gap = items[v + 1].low
+            return gap in _NAMED_BY or (gap.endswith("ly") and v + 2 == j)
+        if it.low in SPEECH_VERBS:
+            return False
+    return False
+
+
+def _habitual_name(items: tuple[Item, ...], v: int) -> bool:
+    """`what scientists call a "heat dome"`, `what is called a "dead zone"`: a present-tense naming
+    verb after a generic plural, or a passive one, gives the usual name of a thing. A named or
+    pronoun subject (`what Lee calls a "farce"`, `what he called a "farce"`) uses the words."""
+    if v < 1 or items[v].kind != WORD:
+        return False
+    verb = items[v].low
+    before = items[v - 1]
+    if before.kind != WORD:
+        return False
+    if verb in ("call", "calls"):
+        return not before.is_cap and before.low.endswith("s") and before.low not in _SUBJECT_PRONOUNS
+    if verb == "called":
+        return before.low in _PASSIVE_AUX or before.low.endswith(("'s", "’s"))
     return False
 
 
@@ -827,15 +868,12 @@ class _Reader:
             j = k - 1
             while j > 0 and items[j].kind == WORD and items[j].low in ("a", "an", "the"):
                 j -= 1
-            if (
-                items[j].low == "as"
-                and j > 0
-                and items[j - 1].low in _AS_NAME_VERBS
-                and not (j > 1 and items[j - 2].low in _DET_START)  # `described the signing as`
-            ):
+            if items[j].low == "as" and j > 0 and _named_as(items, j):
                 return True  # `known as a "least weasel"`, `posting as "kettle_black"`
             if prev.low == "the" and items[j].low in _NAME_GIVING and _word_count(q.text) <= 4:
                 return True  # `which farmers call the "ice whistler"`: the article belongs to the name
+            if prev.low in ("a", "an") and _habitual_name(items, j) and _word_count(q.text) <= 4:
+                return True  # `in what scientists call a "heat dome"`: a term in general use
         nxt = items[k + 1] if k + 1 < len(items) else None
         if nxt is not None and nxt.low in ("word", "words", "term", "phrase", "label", "slogan"):
             return True  # `the "b" word`
