@@ -309,6 +309,7 @@ async def test_quotes_about_a_topic(asker: QuoteAsker) -> None:
         "What did Jonas Brightwater say about the budget?",  # nobody of that name in the store
         "What did Keller say about the opera?",  # a known speaker, but never on that topic
         "What did the astronaut say about the rings of Saturn?",
+        "Who said the new orchestra tour is safe from tariffs?",  # initials 'not' are no acronym
         "who said",
         "?",
         "",
@@ -546,3 +547,18 @@ async def test_a_source_named_only_in_the_sentence_finds_the_quote(db: Database)
     question = "Which part of the coast does HarbourWatch refuse to send the night ferries to?"
     answer = await top(asker, question)
     assert "islands in the east" in answer.quote
+
+
+@pytest.mark.asyncio
+async def test_initials_match_an_acronym_written_in_capitals(db: Database) -> None:
+    article = await add_article(db, GUILD, "Night flight lost", "https://news.example/flight")
+    extraction = Extraction(
+        quotes=(
+            q("The crash was ATC's fault.", "Ana Ruiz", "Ruiz was blunt: “The crash was ATC's fault.”"),
+            q("The crash left the crew shaken.", "Tomas Keller", "“The crash left us shaken,” Keller said."),
+        ),
+        speakers=(RUIZ, KELLER),
+    )
+    await index_article(db, GUILD, article, extraction)
+    asker = QuoteAsker(db, QuoteSettings())
+    assert (await top(asker, "Who blamed air traffic control for the crash?")).speaker == "Ana Ruiz"

@@ -334,12 +334,13 @@ class _Fields:
     """One candidate's words (and the stems of those that may matter), computed once per question."""
 
     __slots__ = (
-        "context", "context_credit", "context_words", "near", "speaker", "text", "text_words", "title"
+        "context", "context_credit", "context_words", "near", "raw", "speaker", "text", "text_words", "title"
     )  # fmt: skip
 
     def __init__(
         self, quote: StoredQuote, stem: TermStemmer, keys: frozenset[str], titles: dict[str, set[str]]
     ) -> None:
+        self.raw = (quote.text, quote.context)
         self.text_words = set(_words(quote.text))
         self.context_words = set(_words(f"{quote.context} {quote.speaker_mention or ''}"))
         self.text = stem.stems(w for w in self.text_words if w[:3] in keys)
@@ -359,6 +360,11 @@ class _Fields:
             near = _words(before)[-NEAR_FRAGMENT:] + _words(after)[:NEAR_FRAGMENT]
             self.near = stem.stems(w for w in near if w[:3] in keys)
         self.speaker: set[str] = set()  # stems of the speaker's names and roles, when asked for
+
+    def has_capitals(self, word: str) -> bool:
+        """Whether the quote or its sentence writes `word` in capitals, as an acronym ('ATC')."""
+        pattern = re.compile(rf"\b{re.escape(word.upper())}s?\b")
+        return any(pattern.search(text) for text in self.raw)
 
 
 @dataclass
@@ -661,7 +667,8 @@ class QuoteAsker:
             for i in range(len(topic) - size + 1):
                 run = topic[i : i + size]
                 initials = "".join(t.word[0] for t in run)
-                if initials in vocab:
+                # Only a word written in capitals is an acronym: 'new opera triumph' is not 'not'.
+                if initials in vocab and any(f.has_capitals(initials) for f in fields.values()):
                     for term in run:
                         add(term, initials, 0.9)
         return found
