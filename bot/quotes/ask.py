@@ -19,6 +19,7 @@ How an answer is found, and why:
    (full credit), in its sentence or mention (less), or in the article title (little), with typos,
    derivations and acronyms forgiven by matching against the candidates' words; for questions about a
    speaker, how well the speaker's names, aliases and roles cover the words describing them. A
+   fragment quoted inside a sentence is described by that sentence, most by the words next to it. A
    confidence factor grows with the total weight matched, so one common word is not an answer.
    For "who", a speaker's quotes in one article count together: a quote cut in two by its
    attribution is one statement.
