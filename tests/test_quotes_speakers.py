@@ -558,3 +558,50 @@ def test_a_ranking_abbreviation_is_no_speaker() -> None:
         'She walked on court to a response she called "overwhelming."'
     )
     assert speakers_of(text) == ["Serena Wills"]
+
+
+def test_a_bare_surname_shared_by_relatives_is_the_one_the_story_is_about() -> None:
+    # Relatives named after the main person do not take over the bare surname.
+    text = (
+        "Farmer Oskar Lindqvist will sell his orchard this autumn. His brothers, Nils and Per "
+        "Lindqvist, planted the first trees in 1979.\n\n"
+        '"The trees are older than my grandchildren," Lindqvist said on Monday.'
+    )
+    assert speakers_of(text) == ["Oskar Lindqvist"]
+
+
+def test_mr_or_mrs_picks_the_relative_of_that_gender() -> None:
+    text = (
+        "Tomas Renko waited with his mother, Ada Renko, for two days in the corridor.\n\n"
+        'Mrs Renko told reporters: "Nobody came to help me."'
+    )
+    assert speakers_of(text) == ["Ada Renko"]
+
+
+def test_a_bare_surname_right_after_a_relative_s_quote_goes_on_with_them() -> None:
+    text = (
+        "Ivo Marsh, who founded the choir, died on Sunday aged 90.\n\n"
+        '"He gave this town its voice," his son, conductor Leo Marsh, said. '
+        '"He sang to the very end," Marsh said.'
+    )
+    assert speakers_of(text) == ["Leo Marsh", "Leo Marsh"]
+
+
+def test_the_relative_named_after_a_bare_surname_is_not_that_person() -> None:
+    # `Holt's mother, Lin Holt`: the earlier bare `Holt` is someone else.
+    text = (
+        'The court heard that Holt was "clearly distressed" when he was arrested, the prosecutor '
+        "said.\n\n"
+        'Holt\'s mother, Lin Holt, said the family was "heartbroken".'
+    )
+    quotes = extract_quotes(text).quotes
+    assert quotes[-1].speaker == "Lin Holt"
+    assert "Lin Holt" not in [s.canonical for s in extract_quotes(text).speakers if "Holt" in s.aliases]
+
+
+def test_the_prime_minister_is_not_the_founding_prime_minister() -> None:
+    text = (
+        "Prime Minister Eron Varn spoke in parliament. Ilse Varn, the founding prime minister of "
+        'Norland, died on Monday aged 90. The prime minister said: "We will honour her."'
+    )
+    assert speakers_of(text) == ["Eron Varn"]

@@ -34,6 +34,8 @@ class Entity:
     roles: list[str] = field(default_factory=list)
     positions: list[int] = field(default_factory=list)
     titled: bool = False
+    # Bare surnames that mean someone else (`Miles's mother, Denise Miles`: `Miles` is not her).
+    not_short: set[str] = field(default_factory=set)
     _folded: tuple[str, ...] = ()
     _folded_for: tuple[str, ...] | None = None
 
@@ -77,6 +79,16 @@ def _role_head(role: str) -> str:
             words = words[:cut]
             break
     return words[-1].rstrip(".") if words else ""
+
+
+# A role someone held before (`the founding prime minister`) is not `the prime minister` now.
+_PAST_ROLE = words("former founding late ex then-")
+
+
+def _same_time(role: str, text: str) -> bool:
+    """`the prime minister` means the one in office, not `the former prime minister`."""
+    past = _PAST_ROLE.intersection(role.lower().split())
+    return not past or bool(past.intersection(text.lower().split()))
 
 
 def is_definite(mention: Mention) -> bool:
@@ -155,11 +167,16 @@ class AliasTable:
             return [e for e in self.entities if e.kind == ORGANISATION and _initials(e.name) == name[0]]
         return []
 
-    def add_name(self, mention: Mention) -> Entity:
-        """Register a NAME mention (first pass, longest names first) and return its entity."""
+    def add_name(self, mention: Mention, prefer: Entity | None = None) -> Entity:
+        """Register a NAME mention (first pass, longest names first) and return its entity.
+
+        ``prefer``: who spoke last, when the mention names the speaker of the next quote."""
         cands = self._candidates(mention.name)
+        if len(mention.name) == 1 and cands:
+            short = _fold(mention.name)[0]
+            cands = [e for e in cands if short not in e.not_short]
         if cands:
-            ent = max(cands, key=lambda e: (e.last_before(mention.start), len(e.positions)))
+            ent = self._pick(cands, mention, prefer) if len(cands) > 1 else cands[0]
             ent.note(mention)
             if mention.org:
                 ent.kind = ORGANISATION
@@ -174,10 +191,39 @@ class AliasTable:
             return ent
         return self._new(mention.name, ORGANISATION if mention.org else PERSON, mention)
 
-    def resolve(self, mention: Mention, pos: int) -> Entity | None:
+    @staticmethod
+    def _pick(cands: list[Entity], mention: Mention, prefer: Entity | None) -> Entity:
+        """Several full names share the words of a short one (`Ana Brel`, `Marta Brel`, then `Brel`).
+
+        News calls the person the story is about by the bare surname and relatives by their given
+        names, so the short form keeps going to whoever it went to first, and a new short form goes
+        to the first of them introduced before it. Nobody introduced before: the most mentioned.
+        A form of address with a gender (`Mr`, `Mrs`) picks among those of that gender first, and
+        a quote's `Brel said` goes on with the one who spoke last if they are one of them."""
+        text = mention.text
+        if mention.gender in ("m", "f"):
+            # `Mr Brel`, `Mrs Brel`: the form of address tells which of them.
+            cands = (
+                [e for e in cands if e.gender == mention.gender]
+                or [e for e in cands if not e.gender]
+                or cands
+            )
+            if len(cands) == 1:
+                return cands[0]
+        if prefer is not None and prefer in cands:
+            return prefer
+        before = [e for e in cands if e.last_before(mention.start) >= 0]
+        if not before:
+            return max(cands, key=lambda e: (e.last_before(mention.start), len(e.positions)))
+        used = [e for e in before if text in e.aliases]
+        if used:
+            return max(used, key=lambda e: e.last_before(mention.start))
+        return min(before, key=lambda e: min(e.positions))
+
+    def resolve(self, mention: Mention, pos: int, prefer: Entity | None = None) -> Entity | None:
         """The entity a NAME or COMMON mention stands for (pronouns are the caller's business)."""
         if mention.kind == NAME:
-            return self.add_name(mention)
+            return self.add_name(mention, prefer)
         if mention.kind != COMMON:
             return None
         head = mention.head
@@ -209,7 +255,7 @@ class AliasTable:
         for e in self.entities:
             if e.kind == UNNAMED:
                 continue
-            hit = any(_role_head(r) == head for r in e.roles) or (
+            hit = any(_role_head(r) == head and _same_time(r, mention.text) for r in e.roles) or (
                 e.kind == ORGANISATION and head in (w.lower() for w in e.name)
             )
             p = e.last_before(pos)

@@ -98,6 +98,11 @@ _AS_NAME_VERBS = NAMING_VERBS | words(
 # Who calls a thing by a name, between the verb and `as` (`known among traders as`).
 _NAMED_BY = words("among to by in within across around")
 _PASSIVE_AUX = words("is are was were be been being")
+_KIN = words(
+    """mother father son daughter wife husband brother sister parents parent grandmother grandfather
+    grandson granddaughter uncle aunt cousin niece nephew widow widower stepmother stepfather twin
+    sibling mother-in-law father-in-law"""
+)
 _ONE_OF = ("one ", "a ", "an ", "another ")
 _DEFINITE = ("the ", "that ", "this ")
 _CITING = words("citing quoting cited quoted according from")
@@ -278,6 +283,18 @@ def _preposed_role(items: tuple[Item, ...], b: int, cut: int) -> Mention | None:
     return m
 
 
+def _relative_of(items: tuple[Item, ...], b: int, m: Mention) -> str | None:
+    """`Miles's mother, Denise Miles,`: a relative named after the one whose surname they share.
+    The bare surname (folded) then means the other person, never this one."""
+    if b < 3 or len(m.name) < 2 or items[b - 1].text != "," or items[b - 2].low not in _KIN:
+        return None
+    owner = items[b - 3]
+    if owner.kind != WORD or not owner.is_cap or not _POSSESSIVE_END.search(owner.text):
+        return None
+    surname = m.name[-1].lower().rstrip(".")
+    return surname if strip_possessive(owner.low) == surname else None
+
+
 _PARENTHETICAL = re.compile(r"[^\W\d][\w.'’ -]*,\s*")
 _AGE = re.compile(r"^\d{1,3}-year-old$")
 
@@ -413,6 +430,7 @@ class _Reader:
         found: list[tuple[int, Mention]] = []
         parsed: dict[tuple[str, ...], Mention | None] = {}
         appositions: dict[int, Mention] = {}
+        relatives: dict[int, str] = {}  # `Miles's mother, Denise Miles`: start -> the other `miles`
         for si, sent in sentences:
             items = sent.items
             i = 0
@@ -461,9 +479,14 @@ class _Reader:
                     role = None if m.org else _apposed_role(items, cut) or _preposed_role(items, b, cut)
                     if role is not None:
                         appositions[m.start] = role
+                    kin = None if m.org else _relative_of(items, b, m)
+                    if kin is not None:
+                        relatives[m.start] = kin
                 i = max(cut, i + 1)
         for si, m in sorted(found, key=lambda x: -len(x[1].name)):
             ent = self.table.add_name(m)
+            if m.start in relatives:
+                ent.not_short.add(relatives[m.start])
             if si >= 0:
                 self.info[si].mentions.append((m.start, ent))
             role = appositions.get(m.start)
@@ -576,7 +599,9 @@ class _Reader:
             return close is not None and self.text[close - 1] == ","
         return it.kind == PUNCT and it.text == ","
 
-    def resolve(self, m: Mention | None, si: int, pos: int) -> Entity | None:
+    def resolve(
+        self, m: Mention | None, si: int, pos: int, prefer: Entity | None = None
+    ) -> Entity | None:
         if m is None:
             return None
         if m.kind == PRONOUN:
@@ -603,7 +628,7 @@ class _Reader:
             author = self.author_of(m.head, si)
             if author is not None:
                 return author
-        return self.table.resolve(m, pos)
+        return self.table.resolve(m, pos, prefer)
 
     def author_of(self, noun: str, si: int) -> Entity | None:
         """`Berg said in a press release ... "...," the release stated`: the document's author."""
@@ -1013,7 +1038,7 @@ class _Reader:
                     # `but months of pressure later described him as "..."`: the clause subject.
                     ent = info.subject if _can_speak(info.subject) else None
                 elif att.mention is not None:
-                    ent = self.resolve(att.mention, si, att.mention.start)
+                    ent = self.resolve(att.mention, si, att.mention.start, self.last_speaker)
                     mention = att.mention.text
                     bare = _bare_role(att.role) if att.role else ""
                     if (
