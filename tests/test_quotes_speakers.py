@@ -605,3 +605,27 @@ def test_the_prime_minister_is_not_the_founding_prime_minister() -> None:
         'Norland, died on Monday aged 90. The prime minister said: "We will honour her."'
     )
     assert speakers_of(text) == ["Eron Varn"]
+
+
+def test_a_lone_capital_after_on_ends_the_sentence_when_a_subject_and_verb_follow() -> None:
+    # `posted on X.` names the platform; the next sentence's subject is `Lund`, not `X. Lund`.
+    text = (
+        "Singer Mira Lund cancelled her tour on Monday. Tina Osei, a fan, was upset.\n\n"
+        '"We will wait," Osei posted on X. Lund has talked about her health before. '
+        'She said touring was "a lonely life."'
+    )
+    assert speakers_of(text) == ["Tina Osei", "Mira Lund"]
+    # An initial inside a name still joins it: `J. Lund` is one name.
+    text = 'The prize went to poet J. Lund on Friday. "It is a shock," Lund said.'
+    assert speakers_of(text) == ["J. Lund"]
+
+
+def test_she_after_a_named_subject_who_reported_goes_to_that_subject() -> None:
+    # The coach's gender is not known, yet she is the one who just reported, in this paragraph.
+    text = (
+        'Head coach Claire Arrow said the win was "years of work". "Nobody saw it," Arrow '
+        "said.\n\n"
+        "Visiting coach Sabine Kettle praised the Dunmore Foxes but said the result was fair. "
+        '"We were beaten by the better side," she said.'
+    )
+    assert speakers_of(text) == ["Claire Arrow", "Claire Arrow", "Sabine Kettle"]

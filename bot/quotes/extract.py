@@ -753,7 +753,7 @@ class _Reader:
         """
         scores: dict[int, tuple[float, Entity]] = {}
 
-        def consider(e: Entity, salience: float, is_subject: bool) -> None:
+        def consider(e: Entity, salience: float, is_subject: bool, reported: bool = False) -> None:
             if gender and e.gender not in ("", gender):
                 return
             if e.kind == UNNAMED:
@@ -762,7 +762,7 @@ class _Reader:
                     return
             elif e.kind != PERSON:
                 return
-            if e.gender or not gender:
+            if e.gender or not gender or reported:
                 agree = 1.0
             elif e.titled or e.eid in self.spoke or is_subject:
                 agree = _UNKNOWN_GENDER_ODDS[gender]
@@ -789,7 +789,15 @@ class _Reader:
                 consider(prev.subject, decay, True)
             if prev.speech_subject is not None:
                 # `X said Y did it. "...," he said`: the one reporting, over what is reported.
-                consider(prev.speech_subject, 1.1 * decay, True)
+                # Right after in the same paragraph, `Coach Ann Roe said her side ... "...," she
+                # said` is the named subject who reported, whatever the odds of an unknown gender.
+                reported = (
+                    depth == 1
+                    and prev.speech_subject is prev.subject
+                    and len(prev.speech_subject.name) >= 2
+                    and self.sentences[back].paragraph == self.sentences[si].paragraph
+                )
+                consider(prev.speech_subject, 1.1 * decay, True, reported)
             if prev.addressee is not None and depth == 1:
                 consider(prev.addressee, 1.2, True)  # the one just asked answers
             for e in prev.speakers:

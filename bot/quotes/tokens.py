@@ -125,6 +125,18 @@ _RAW_BOUNDARY = re.compile(r"[.?!…\n](?:(?<=\n)|[\"”’)\]]*\s+(?=[\"“‘(
 
 
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.$")
+# `posted on X. Rowe has spoken`: a lone capital after `on`/`via` is a platform's name, not an
+# initial, when a capitalised word and a lower-case one (a subject and its verb) follow the stop.
+_LETTER_AFTER_ON = re.compile(r"(?<=\s)(?:on|via) [A-Z]\.$")
+_SUBJECT_VERB_AFTER = re.compile(r"\s+[A-Z][a-z]+\s+[a-z]")
+
+
+def _letter_ends_sentence(text: str, dot: int) -> bool:
+    """Whether the full stop at ``dot`` after a single capital ends the sentence."""
+    return bool(
+        _LETTER_AFTER_ON.search(text, max(0, dot - 6), dot + 1)
+        and _SUBJECT_VERB_AFTER.match(text, dot + 1)
+    )
 
 
 def raw_sentence_starts(text: str) -> list[int]:
@@ -134,7 +146,10 @@ def raw_sentence_starts(text: str) -> list[int]:
     for m in _RAW_BOUNDARY.finditer(text):
         if text[m.start()] == ".":
             w = _WORD_BEFORE.search(text, max(0, m.start() - 12), m.start() + 1)
-            if w is not None and (w.group(1).lower() in _ABBREVIATIONS or len(w.group(1)) == 1):
+            if w is not None and (
+                w.group(1).lower() in _ABBREVIATIONS
+                or (len(w.group(1)) == 1 and not _letter_ends_sentence(text, m.start()))
+            ):
                 continue
         starts.append(m.end())
     return starts
@@ -203,6 +218,8 @@ def _boundary_after(text: str, items: list[Item], i: int) -> bool:
         )
     if cur.kind == WORD and cur.text.endswith(".") and len(cur.text) > 2:
         return nxt.kind == QUOTE or (nxt.kind == WORD and nxt.low in _SENTENCE_STARTERS)
+    if cur.kind == WORD and len(cur.text) == 2 and cur.text[1] == ".":
+        return _letter_ends_sentence(text, cur.end - 1)
     return False
 
 
