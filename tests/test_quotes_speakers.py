@@ -629,3 +629,24 @@ def test_she_after_a_named_subject_who_reported_goes_to_that_subject() -> None:
         '"We were beaten by the better side," she said.'
     )
     assert speakers_of(text) == ["Claire Arrow", "Claire Arrow", "Sabine Kettle"]
+
+
+def test_an_owned_role_then_a_lone_given_name_is_the_subject() -> None:
+    text = (
+        "Ian Roth ran the mill for decades.\n\n"
+        'His wife, Ailsa, sees it differently. "It nearly broke him," she says.'
+    )
+    assert speakers_of(text) == ["Ailsa"]
+
+
+def test_a_pronoun_with_nobody_near_is_the_person_the_lead_is_about() -> None:
+    # An interview: the questions name nobody, so `he` is the profile's subject.
+    text = (
+        "For 40 years, Corvin Tarr kept the mill running. The wheel stopped in 2001. "
+        "The mill is a cafe now.\n\n"
+        "What was the best part?\n\n"
+        "Which season did you like?\n\n"
+        "Was it hard?\n\n"
+        '"The mornings," he says.'
+    )
+    assert speakers_of(text) == ["Corvin Tarr"]

@@ -283,6 +283,17 @@ def _preposed_role(items: tuple[Item, ...], b: int, cut: int) -> Mention | None:
     return m
 
 
+def _owned_role_then_given_name(items: tuple[Item, ...], i: int, end: int, role: Mention) -> bool:
+    """`His wife, Morag, remembers`: after an owned role (`his`, `her`, `their` and a person noun)
+    a lone name between commas is that person (no place follows `his wife,`)."""
+    return (
+        items[i].low in ("his", "her", "their")
+        and role.head in ROLE_NOUNS
+        and end < len(items)
+        and items[end].text == ","
+    )
+
+
 def _relative_of(items: tuple[Item, ...], b: int, m: Mention) -> str | None:
     """`Miles's mother, Denise Miles,`: a relative named after the one whose surname they share.
     The bare surname (folded) then means the other person, never this one."""
@@ -569,7 +580,9 @@ class _Reader:
         if m is not None and m.kind == COMMON and j + 1 < len(items) and items[j].text == ",":
             nxt = phrase_after(items, j + 1, len(items))
             m2 = analyse(nxt) if nxt else None
-            if m2 is not None and m2.kind == NAME and not m2.org and len(m2.name) >= 2:
+            if m2 is not None and m2.kind == NAME and not m2.org and (
+                len(m2.name) >= 2 or _owned_role_then_given_name(items, i, j + 1 + len(nxt), m)
+            ):
                 return m2  # not `The mayor of Rochester, Michigan,`: a place
         time_first = m is not None and m.kind == COMMON and m.head in _TIME_NOUNS
         if time_first and j < len(items) and items[j].text == ",":
@@ -829,6 +842,16 @@ class _Reader:
             for e in ([prev.subject] if prev.subject is not None else []) + prev.speakers:
                 if e.kind == PERSON and e.gender == gender:
                     return e
+        # Nobody at all: in a profile or an interview the person the lead is about.
+        lead = self.info[0].subject if self.info else None
+        if (
+            not named_only
+            and lead is not None
+            and lead.kind == PERSON
+            and len(lead.name) >= 2
+            and lead.gender in ("", gender)
+        ):
+            return lead
         return None
 
     def _rank(self, e: Entity, depth: int, subject: Entity | None, gender: str) -> int:
