@@ -650,3 +650,14 @@ def test_a_pronoun_with_nobody_near_is_the_person_the_lead_is_about() -> None:
         '"The mornings," he says.'
     )
     assert speakers_of(text) == ["Corvin Tarr"]
+
+
+def test_one_described_by_a_who_clause_is_someone_new() -> None:
+    text = (
+        'A spokeswoman for the port said the gates were "holding".\n\n'
+        "Traders on the quay were stacking sandbags. "
+        'One, who sells fish, told reporters: "I have never seen water this high."'
+    )
+    quotes = extract_quotes(text).quotes
+    assert quotes[0].speaker == "A spokeswoman for the port"
+    assert quotes[1].speaker not in (None, "A spokeswoman for the port")

@@ -103,6 +103,7 @@ _KIN = words(
     grandson granddaughter uncle aunt cousin niece nephew widow widower stepmother stepfather twin
     sibling mother-in-law father-in-law"""
 )
+_DESCRIBED = re.compile(r",\s+who\b")
 _ONE_OF = ("one ", "a ", "an ", "another ")
 _DEFINITE = ("the ", "that ", "this ")
 _CITING = words("citing quoting cited quoted according from")
@@ -619,7 +620,12 @@ class _Reader:
             return None
         if m.kind == PRONOUN:
             return self.resolve_pronoun(m, si, pos)
-        if m.kind == COMMON and m.text.lower() in ("one", "another"):
+        if (
+            m.kind == COMMON
+            and m.text.lower() in ("one", "another")
+            # `One, who runs a cafe, said`: the writer describes someone new, not one of the last.
+            and not _DESCRIBED.match(self.text, m.end)
+        ):
             group = self.one_of(si, pos)
             if group is not None:
                 return group
