@@ -661,3 +661,13 @@ def test_one_described_by_a_who_clause_is_someone_new() -> None:
     quotes = extract_quotes(text).quotes
     assert quotes[0].speaker == "A spokeswoman for the port"
     assert quotes[1].speaker not in (None, "A spokeswoman for the port")
+
+
+def test_they_after_a_later_clause_s_plural_subject() -> None:
+    # `they` finds nobody plural among the sentence subjects: the people of the `but` clause.
+    text = (
+        '"She taught half this town to swim," said Omar Reyes.\n\n'
+        "Dana Kolb sold the pool in 2015, but the new managers kept the free lessons. "
+        'They said on Monday that the lessons would run "every summer we are open."'
+    )
+    assert speakers_of(text) == ["Omar Reyes", "the new managers"]

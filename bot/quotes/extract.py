@@ -756,6 +756,30 @@ class _Reader:
             agreeing = [e for e in level if self._agrees(e, gender)]
             if agreeing:
                 return agreeing[0]
+        if gender == "p" and si > 0:
+            return self.later_clause_subject(si - 1)
+        return None
+
+    def later_clause_subject(self, si: int) -> Entity | None:
+        """`X sold the diner, but the new owners kept it going. They said ...`: the people who
+        are the subject of a later clause of the last sentence (only its first is its subject)."""
+        items = self.sentences[si].items
+        for k in range(len(items) - 3, 0, -1):
+            if items[k].text != "," or items[k + 1].low not in ("but", "and", "while"):
+                continue
+            phrase = phrase_after(items, k + 2, len(items))
+            m = analyse(phrase) if phrase else None
+            end = k + 2 + len(phrase)
+            if (
+                m is not None
+                and m.kind == COMMON
+                and m.gender == "p"
+                and m.text.lower().startswith(_DEFINITE)
+                and end < len(items)
+                and items[end].kind == WORD
+                and speaking_noun(m.head.rstrip("s"))
+            ):
+                return self.table.resolve(m, m.start)
         return None
 
     def _resolve_person(
