@@ -308,3 +308,13 @@ def test_a_long_apposition_between_the_name_and_said_after_the_quote() -> None:
         "Institute in Harlow, said."
     )
     assert only(text).speaker == "Aiko Tanabe"
+
+
+def test_the_agent_of_a_passive_speech_verb_speaks_its_content() -> None:
+    text = 'Rosa Penn recalled being told by a teacher that science was "not for girls like you."'
+    assert only(text).speaker == "a teacher"
+    text = 'The plan was described by Mayor Ida Brun as "the best deal we could get."'
+    assert only(text).speaker == "Ida Brun"
+    # The quote is no content of the passive verb: the active reporter keeps it.
+    text = 'Lena Voss wrote that the post had been written by an aide "without my consent."'
+    assert only(text).speaker == "Lena Voss"

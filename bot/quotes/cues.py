@@ -310,8 +310,12 @@ def left_attribution(items: Sequence[Item], k: int, lo: int) -> Attribution | No
     v = k - 1
     while v >= lo:
         # A quote earlier in the clause is crossed: one verb reports both (`said it had "A" and "B"`).
-        if _is_speech_verb(items, v) and not _is_passive(items, v, lo):
-            return _subject_of_verb(items, v, k, lo)
+        if _is_speech_verb(items, v):
+            if not _is_passive(items, v, lo):
+                return _subject_of_verb(items, v, k, lo)
+            agent = _passive_agent(items, v, k)
+            if agent is not None:
+                return agent
         v -= 1
     # `Smith: "..."`
     if k - 1 > lo and items[k - 1].kind == PUNCT and items[k - 1].text == ":":
@@ -321,6 +325,20 @@ def left_attribution(items: Sequence[Item], k: int, lo: int) -> Attribution | No
             return Attribution(m, ":", "left")
         return _message_before_colon(items, k, lo)
     return None
+
+
+def _passive_agent(items: Sequence[Item], v: int, k: int) -> Attribution | None:
+    """`being told by a professor that it was "..."`, `described by police as "..."`: the agent of
+    a passive speech verb speaks what follows it (not `the post was written by an aide "..."`,
+    where the quote is no content of the verb)."""
+    if v + 2 >= k or items[v + 1].low != "by":
+        return None
+    m, role, j = _np_forward(items, v + 2, k)
+    if m is None or m.kind == PRONOUN or not m.can_speak:
+        return None
+    if j >= k or items[j].low not in ("that", ":", "as"):
+        return None
+    return Attribution(m, f"{items[v].text} by", "left", role=role)
 
 
 def _message_before_colon(items: Sequence[Item], k: int, lo: int) -> Attribution | None:
