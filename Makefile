@@ -3,8 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The quote engine compiled with mypyc (tools/build_engine.py); rebuilt when one of its sources
+# changes. If it cannot be built, the pure-Python engine runs (slower, same answers).
+ENGINE_SRC := $(addprefix bot/quotes/,lexicon.py model.py spans.py tokens.py mentions.py aliases.py cues.py extract.py)
+ENGINE := build/.engine
 
-.PHONY: run test bench lint install clean
+.PHONY: run test bench lint install engine clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,15 +16,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(ENGINE): $(ENGINE_SRC) tools/build_engine.py $(STAMP)
+	mkdir -p build
+	@echo "compiling the quote engine with mypyc (about a minute)"
+	$(BIN)/python tools/build_engine.py || { rm -f bot/quotes/*.so; echo "mypyc build failed: the pure-Python quote engine will run"; }
+	touch $(ENGINE)
 
-run: $(STAMP)
+install: $(STAMP) $(ENGINE)
+
+engine: $(ENGINE)
+
+run: $(STAMP) $(ENGINE)
 	$(BIN)/parley run
 
-test: $(STAMP)
+test: $(STAMP) $(ENGINE)
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)
+bench: $(STAMP) $(ENGINE)
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
@@ -28,4 +40,4 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info bot/quotes/*.so

@@ -211,7 +211,9 @@ def reference_ms(rounds: int = 5) -> float:
 
 def main() -> None:
     show_errors = "--errors" in sys.argv[1:]
-    print(f"reference loop {reference_ms():.1f} ms (machine state, see reference_ms)")
+    engine = Path(sys.modules["bot.quotes.extract"].__file__ or "")
+    kind = "compiled with mypyc" if engine.suffix == ".so" else "pure Python (`make engine` compiles it)"
+    print(f"quote engine: {kind}; reference loop {reference_ms():.1f} ms (machine state, see reference_ms)")
     paths = [EVAL / name for name in FILES] + [UNSEEN]
     for path in paths:
         name = path.name
