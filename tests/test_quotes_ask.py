@@ -562,3 +562,45 @@ async def test_initials_match_an_acronym_written_in_capitals(db: Database) -> No
     await index_article(db, GUILD, article, extraction)
     asker = QuoteAsker(db, QuoteSettings())
     assert (await top(asker, "Who blamed air traffic control for the crash?")).speaker == "Ana Ruiz"
+
+
+VOGT = Speaker("Ina Vogt", ("Vogt", "Harbour minister Ina Vogt"), ("Harbour minister",), "person")
+
+
+@pytest.mark.asyncio
+async def test_the_verb_asked_about_is_a_tie_breaker_not_a_topic(db: Database) -> None:
+    """'What did the harbour minister post?': 'post' says how she said it. Her quote whose sentence
+    says so is the answer; with other topic words the verb helps where the sentence has it and is
+    not missed where it does not ('warn')."""
+    article = await add_article(db, GUILD, "Ferries return", "https://news.example/ferries-return")
+    extraction = Extraction(
+        quotes=(
+            q("The ferries will run again on Friday.", "Ina Vogt", "Vogt posted on social media: “...”"),
+            q("We are doing everything we can.", "Ina Vogt", "“...,” Vogt said."),
+            q("The ice may keep the ferries in port until spring.", "Ina Vogt", "“...,” she said."),
+            q("Spring tides flooded the quay.", "Tomas Keller", "Keller warned: “...”"),
+        ),
+        speakers=(VOGT, KELLER),
+    )
+    await index_article(db, GUILD, article, extraction)
+    asker = QuoteAsker(db, QuoteSettings())
+    assert (await top(asker, "What did the harbour minister post?")).quote.startswith("The ferries will run")
+    assert (await top(asker, "What did the harbour minister tweet?")).speaker == "Ina Vogt"
+    answer = await top(asker, "What did the harbour minister warn about the ice?")
+    assert answer.quote.startswith("The ice may keep")
+
+
+@pytest.mark.asyncio
+async def test_irregular_past_forms_match_their_base(db: Database) -> None:
+    """'knew' and 'know', 'led' and 'lead' share no stem; they are one verb."""
+    article = await add_article(db, GUILD, "Reef survey", "https://news.example/reef")
+    extraction = Extraction(
+        quotes=(
+            q("The divers know this reef better than anyone.", "Ana Ruiz", "“...,” Ruiz said."),
+            q("The reef divers were paid by the hour.", "Tomas Keller", "“...,” Keller said."),
+        ),
+        speakers=(RUIZ, KELLER),
+    )
+    await index_article(db, GUILD, article, extraction)
+    asker = QuoteAsker(db, QuoteSettings())
+    assert (await top(asker, "Who said the divers knew the reef?")).speaker == "Ana Ruiz"

@@ -74,6 +74,8 @@ MAX_QUESTION_WORDS = 32
 # A fragment quoted inside a sentence: the words this close to it describe it (more credit).
 NEAR_FRAGMENT = 8
 FAR_CONTEXT_CREDIT = 0.7
+# "What did X post?": a quote whose sentence has the verb asked about ranks above X's others.
+VERB_CREDIT = 0.06
 
 _STOPWORDS = wordset("""
     a about above after again against all am an and any are aren as at be because been before being
@@ -128,6 +130,25 @@ _NUMBERS = {
     "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
     "eighty": "80", "ninety": "90", "hundred": "100", "thousand": "1000", "million": "1000000",
 }  # fmt: skip
+# Irregular past forms and participles, as their base: a question's "who led the trial" and a
+# sentence's "the lead author" or "leading it" share a stem then (stemming leaves "led" alone).
+_IRREGULAR = {
+    past: base
+    for base, forms in (
+        ("lead", "led"), ("write", "wrote written"), ("speak", "spoke spoken"), ("give", "gave given"),
+        ("take", "took taken"), ("know", "knew known"), ("think", "thought"), ("find", "found"),
+        ("hear", "heard"), ("keep", "kept"), ("mean", "meant"), ("feel", "felt"), ("lose", "lost"),
+        ("win", "won"), ("fall", "fell fallen"), ("hold", "held"), ("make", "made"), ("see", "saw seen"),
+        ("send", "sent"), ("spend", "spent"), ("pay", "paid"), ("sell", "sold"), ("buy", "bought"),
+        ("bring", "brought"), ("teach", "taught"), ("catch", "caught"), ("fight", "fought"),
+        ("begin", "began begun"), ("choose", "chose chosen"), ("drive", "drove driven"), ("run", "ran"),
+        ("build", "built"), ("stand", "stood"), ("understand", "understood"), ("sing", "sang sung"),
+        ("grow", "grew grown"), ("throw", "threw thrown"), ("break", "broke broken"), ("come", "came"),
+        ("swim", "swam swum"), ("fly", "flew flown"), ("shake", "shook shaken"), ("wake", "woke woken"),
+    )
+    for past in forms.split()
+}  # fmt: skip
+_WORD_FORMS = {**_NUMBERS, **_IRREGULAR}
 _ABBREVIATIONS = {"pm": "prime minister", "gov": "governor", "sen": "senator", "rep": "representative"}
 
 _RAW_TOKEN = re.compile(r"[\w][\w'’.\-]*")
@@ -149,6 +170,7 @@ class ParsedQuestion:
     speaker_ref: str  # words naming or describing the speaker asked about ('' if none)
     speaker_hint: str  # "which coach said ...": a description of the speaker to find ('' if none)
     topic: str  # words the quote or its sentence should contain
+    verb: str = ""  # "what did X warn about Y": the verb that ends the speaker's words (in `topic` too)
 
 
 def _raw_tokens(question: str) -> list[str]:
@@ -206,7 +228,7 @@ def parse_question(question: str) -> ParsedQuestion:
             if low[j] in _AUX:
                 head = " ".join(tokens[1:j])
                 rest = _what_after_aux(low[j], tokens[j + 1 :], low[j + 1 :], speaker_ref)
-                return ParsedQuestion("what", rest.speaker_ref, "", f"{head} {rest.topic}".strip())
+                return ParsedQuestion("what", rest.speaker_ref, "", f"{head} {rest.topic}".strip(), rest.verb)
             if j > 1 and _is_verb(low[j]):
                 return ParsedQuestion("who", speaker_ref, " ".join(tokens[1:j]), " ".join(tokens[j:]))
         return ParsedQuestion("topic", speaker_ref, "", " ".join(tokens[1:]))
@@ -218,7 +240,7 @@ def parse_question(question: str) -> ParsedQuestion:
             if low[j] in _AUX:
                 head = " ".join(tokens[start:j])
                 rest = _what_after_aux(low[j], tokens[j + 1 :], low[j + 1 :], speaker_ref)
-                return ParsedQuestion("what", rest.speaker_ref, "", f"{head} {rest.topic}".strip())
+                return ParsedQuestion("what", rest.speaker_ref, "", f"{head} {rest.topic}".strip(), rest.verb)
         return ParsedQuestion("what" if speaker_ref else "topic", speaker_ref, "", " ".join(tokens[start:]))
 
     # "Kishida's quotes on Ukraine", "quotes by Kishida about Ukraine", "quotes about Ukraine"
@@ -251,6 +273,7 @@ def parse_question(question: str) -> ParsedQuestion:
 class _AfterAux:
     speaker_ref: str
     topic: str
+    verb: str = ""
 
 
 def _what_after_aux(aux: str, tokens: Sequence[str], low: Sequence[str], speaker_ref: str) -> _AfterAux:
@@ -266,7 +289,7 @@ def _what_after_aux(aux: str, tokens: Sequence[str], low: Sequence[str], speaker
                 if aux in _BE or low[k] not in _SPEECH_VERBS:
                     # "what was X told", "what did people see": X is what the quote is about.
                     return _AfterAux("", " ".join(tokens))
-                return _AfterAux(" ".join(tokens[:k]), " ".join(tokens[k:]))
+                return _AfterAux(" ".join(tokens[:k]), " ".join(tokens[k:]), tokens[k])
     return _AfterAux("", " ".join(tokens))
 
 
@@ -305,8 +328,8 @@ def _words(text: str) -> list[str]:
                 parts = _TOKEN.findall(chunk)
                 if len(parts) > 1:
                     tokens.append("".join(parts))
-    numbers = _NUMBERS
-    return [numbers.get(w, w) for w in tokens]
+    forms = _WORD_FORMS
+    return [forms.get(w, w) for w in tokens]
 
 
 @dataclass(frozen=True)
@@ -315,6 +338,7 @@ class _Term:
     stem: str
     weight: float
     about_speaker: bool = False  # "which coach ...": may match the speaker's names and roles
+    optional: bool = False  # counts when matched, is not missed when not (the verb of "what did X warn")
 
 
 @dataclass
@@ -376,6 +400,7 @@ class _Asked:
     topic: list[_Term]  # words the quote should contain, and those describing a speaker to find
     ref: list[_Term]  # words naming or describing the speaker asked about, who is in the store
     loose: list[_Term]  # words naming someone the store does not know as a speaker
+    verb: list[_Term]  # "what did X post" (no other topic): the verb asked about, a tie-breaker
     words: list[str]  # every content word, for the search
     counts: dict[str, int]  # capped match count of each word
     weights: dict[str, float]
@@ -427,6 +452,15 @@ class QuoteAsker:
         speakers: list[tuple[SpeakerProfile, float]] = []
         if ref_words:
             speakers = self._resolve_speakers(reader, guild_id, ref_words, keys, speaker_words)
+        # "What did X post?": the verb that ends the speaker's words says how they said it, which the
+        # quote's sentence may or may not tell ('wrote in a letter'). It counts where the sentence
+        # has it and is not missed where it does not; alone, it only breaks ties between X's quotes.
+        # When nobody in the store is X and nothing else is asked, it stays the topic.
+        verb_words = [w for w in self._content_words(parsed.verb) if w in topic_words]
+        if verb_words and (speakers or len(topic_words) > len(verb_words)):
+            topic_words = [w for w in topic_words if w not in verb_words]
+        else:
+            verb_words = []
         loose_words: list[str] = []
         if ref_words and not speakers:
             # Nobody in the store answers to these words. They may describe who the quote is about
@@ -435,7 +469,7 @@ class QuoteAsker:
             loose_words, ref_words = ref_words, []
             if not topic_words:
                 topic_words, loose_words = loose_words, []
-        words = list(dict.fromkeys(topic_words + ref_words + hint_words + loose_words))
+        words = list(dict.fromkeys(topic_words + ref_words + hint_words + loose_words + verb_words))
         if not words:
             return None
         weights, counts = self._weights(reader, words)
@@ -446,11 +480,16 @@ class QuoteAsker:
             for t in self._terms(hint_words, weights)
             if t.stem not in {u.stem for u in topic}
         ]
+        verb = self._terms(verb_words, weights)
+        if topic:  # the verb is part of what the quote is about, but need not be in its sentence
+            topic += [_Term(t.word, t.stem, t.weight, optional=True) for t in verb]
+            verb = []
         return _Asked(
             kind=parsed.kind,
             topic=topic,
             ref=self._terms(ref_words, {w: 1.0 for w in ref_words}),
             loose=self._terms(loose_words, weights),
+            verb=verb,
             words=words,
             counts=counts,
             weights=weights,
@@ -486,6 +525,8 @@ class QuoteAsker:
                     for t, m in zip(asked.loose, matches, strict=True)
                 )
                 c.score *= 0.3 + 0.7 * found / total
+            if asked.verb and any(t.stem in f.text or t.stem in f.context for t in asked.verb):
+                c.score = min(1.0, c.score + VERB_CREDIT)
         if asked.kind == "who" and asked.topic:
             self._pool_by_speaker(asked, pool, fields, alternatives)
         pool.sort(key=lambda c: (-c.score, -(c.retrieval or 0.0), -c.quote.id))
@@ -701,7 +742,7 @@ class QuoteAsker:
     def _cover(topic: Sequence[_Term], matches: Sequence[float]) -> float:
         """The weighted share of topic words matched, discounted when little weight matched in all
         (one common word is not an answer)."""
-        total = sum(t.weight for t in topic)
+        total = sum(t.weight * (m if t.optional else 1.0) for t, m in zip(topic, matches, strict=True))
         if not total:
             return 0.0
         mass = sum(t.weight * m for t, m in zip(topic, matches, strict=True))
