@@ -604,3 +604,26 @@ async def test_irregular_past_forms_match_their_base(db: Database) -> None:
     await index_article(db, GUILD, article, extraction)
     asker = QuoteAsker(db, QuoteSettings())
     assert (await top(asker, "Who said the divers knew the reef?")).speaker == "Ana Ruiz"
+
+
+@pytest.mark.asyncio
+async def test_a_role_is_found_under_another_word_or_its_abbreviation(db: Database) -> None:
+    """Readers say 'the defence lawyer' for the article's 'his attorney', and 'the detective' for
+    'Det Insp Ruth Gale'."""
+    article = await add_article(db, GUILD, "Fraud trial", "https://news.example/fraud")
+    extraction = Extraction(
+        quotes=(
+            q("My client never saw the ledgers.", "Owen Pryce", "His attorney, Owen Pryce, said: “...”"),
+            q("The ledgers were forged by his client.", "Ruth Gale", "“...,” Det Insp Ruth Gale said."),
+            q("The ledgers were kept in a locked safe.", "Tomas Keller", "“...,” Keller said."),
+        ),
+        speakers=(
+            Speaker("Owen Pryce", ("His attorney, Owen Pryce", "Pryce"), ("His attorney",), "person"),
+            Speaker("Ruth Gale", ("Det Insp Ruth Gale",), ("Det Insp",), "person"),
+            KELLER,
+        ),
+    )
+    await index_article(db, GUILD, article, extraction)
+    asker = QuoteAsker(db, QuoteSettings())
+    assert (await top(asker, "What did the defence lawyer say about the ledgers?")).speaker == "Owen Pryce"
+    assert (await top(asker, "What did the detective say about the ledgers?")).speaker == "Ruth Gale"

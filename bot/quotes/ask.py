@@ -149,6 +149,21 @@ _IRREGULAR = {
     for past in forms.split()
 }  # fmt: skip
 _WORD_FORMS = {**_NUMBERS, **_IRREGULAR}
+# Words a role is written with interchangeably, and their usual abbreviations in titles ('Det Sgt',
+# 'Prof'): "the defence lawyer" is the one the article calls "his attorney".
+_ROLE_GROUPS = (
+    "lawyer attorney counsel solicitor barrister", "spokesperson spokesman spokeswoman",
+    "detective det", "sergeant sgt", "inspector insp", "superintendent supt", "professor prof",
+    "doctor dr physician", "captain capt", "lieutenant lt",
+    "councillor councilor cllr councilman councilwoman",
+    "mother mum mom", "father dad", "expert specialist", "chairman chairwoman chairperson chair",
+    "boss chief head", "owner proprietor",
+)  # fmt: skip
+_ROLE_WORDS = {
+    word: tuple(other for other in group.split() if other != word)
+    for group in _ROLE_GROUPS
+    for word in group.split()
+}
 _ABBREVIATIONS = {"pm": "prime minister", "gov": "governor", "sen": "senator", "rep": "representative"}
 
 _RAW_TOKEN = re.compile(r"[\w][\w'’.\-]*")
@@ -339,6 +354,7 @@ class _Term:
     weight: float
     about_speaker: bool = False  # "which coach ...": may match the speaker's names and roles
     optional: bool = False  # counts when matched, is not missed when not (the verb of "what did X warn")
+    alts: frozenset[str] = frozenset()  # stems of words meaning the same in a role ('lawyer': 'attorney')
 
 
 @dataclass
@@ -447,7 +463,8 @@ class QuoteAsker:
         ref_words = self._content_words(parsed.speaker_ref)
         topic_words = self._content_words(parsed.topic)
         hint_words = self._content_words(parsed.speaker_hint)
-        keys = _keys(self._stem.stems([*ref_words, *topic_words, *hint_words]))
+        role_alts = [alt for w in ref_words for alt in _ROLE_WORDS.get(w, ())]
+        keys = _keys(self._stem.stems([*ref_words, *topic_words, *hint_words, *role_alts]))
         speaker_words: dict[int, _SpeakerWords] = {}
         speakers: list[tuple[SpeakerProfile, float]] = []
         if ref_words:
@@ -487,7 +504,7 @@ class QuoteAsker:
         return _Asked(
             kind=parsed.kind,
             topic=topic,
-            ref=self._terms(ref_words, {w: 1.0 for w in ref_words}),
+            ref=self._role_terms(ref_words),
             loose=self._terms(loose_words, weights),
             verb=verb,
             words=words,
@@ -589,6 +606,15 @@ class QuoteAsker:
             weights[word] = max(idf / rarest, 0.05) * (0.8 if df == 0 else 1.0)
         return weights, dict(zip(words, counts, strict=True))
 
+    def _role_terms(self, words: Sequence[str]) -> list[_Term]:
+        """Words describing a speaker, each with the stems of the words a role may use instead."""
+        terms = self._terms(words, {w: 1.0 for w in words})
+        stem = self._stem.stem
+        return [
+            _Term(t.word, t.stem, t.weight, alts=frozenset(stem(a) for a in _ROLE_WORDS.get(t.word, ())))
+            for t in terms
+        ]
+
     def _terms(self, words: Sequence[str], weights: dict[str, float]) -> list[_Term]:
         seen: dict[str, _Term] = {}
         for w in words:
@@ -638,17 +664,18 @@ class QuoteAsker:
     ) -> list[tuple[SpeakerProfile, float]]:
         """Speakers whose names, aliases or roles cover the words describing them, best first."""
         terms = sorted({self._stem.stem(w) for w in ref_words})
-        found = reader.speakers_by_terms(guild_id, terms, SPEAKER_LOOKUP)
+        alts = sorted({a for t in self._role_terms(ref_words) for a in t.alts} - set(terms))
+        found = reader.speakers_by_terms(guild_id, terms + alts, SPEAKER_LOOKUP)
         if not found or found[0][1] < len(terms):  # some word names nobody: maybe misspelt
             known = reader.known_speaker_terms(guild_id, terms)
             unknown = [t for t in terms if t not in known]
             extra = self._misspelt(reader, guild_id, unknown)
             if extra:
-                found = reader.speakers_by_terms(guild_id, terms + extra, SPEAKER_LOOKUP)
+                found = reader.speakers_by_terms(guild_id, terms + alts + extra, SPEAKER_LOOKUP)
         if not found:
             return []
         profiles = reader.speaker_profiles(guild_id, [sid for sid, _ in found])
-        ref = self._terms(ref_words, {w: 1.0 for w in ref_words})
+        ref = self._role_terms(ref_words)
         for p in profiles:
             speaker_words[p.id] = _SpeakerWords(p, self._stem, keys)
         scored = [(p, _speaker_cover(ref, speaker_words[p.id], None)) for p in profiles]
@@ -846,9 +873,9 @@ def _speaker_cover(ref: Sequence[_Term], words: _SpeakerWords | None, f: _Fields
         if words is not None and t.stem in words.names:
             m = 1.0
             strong = True
-        elif words is not None and t.stem in words.described:
+        elif words is not None and (t.stem in words.described or not t.alts.isdisjoint(words.described)):
             m = 0.9
-        elif f is not None and t.stem in f.context:
+        elif f is not None and (t.stem in f.context or not t.alts.isdisjoint(f.context)):
             m = 0.6
         elif words is not None and _fuzzy_in(t.word, words.raw):
             m = 0.8
