@@ -627,3 +627,23 @@ async def test_a_role_is_found_under_another_word_or_its_abbreviation(db: Databa
     asker = QuoteAsker(db, QuoteSettings())
     assert (await top(asker, "What did the defence lawyer say about the ledgers?")).speaker == "Owen Pryce"
     assert (await top(asker, "What did the detective say about the ledgers?")).speaker == "Ruth Gale"
+
+
+@pytest.mark.asyncio
+async def test_a_described_speaker_the_store_does_not_know_still_finds_the_quote(db: Database) -> None:
+    """'What did the outside engineer say ...': nobody in the store has that role and the sentence
+    only says 'she said', but the quote says what was asked. A name the store does not know
+    ('Halvorsen') would have been written next to the quote, so there it is "I don't know"."""
+    article = await add_article(db, GUILD, "Harbour wall", "https://news.example/wall")
+    extraction = Extraction(
+        quotes=(
+            q("The harbour wall will not survive another winter.", "Lena Brook", "“...,” she said."),
+            q("Our boats are ready for the winter.", "Tomas Keller", "“...,” Keller said."),
+        ),
+        speakers=(Speaker("Lena Brook", ("Brook",), (), "person"), KELLER),
+    )
+    await index_article(db, GUILD, article, extraction)
+    asker = QuoteAsker(db, QuoteSettings())
+    answer = await top(asker, "What did the outside engineer say about the harbour wall surviving winter?")
+    assert answer.speaker == "Lena Brook"
+    assert await asker.ask(GUILD, "What did Halvorsen say about the harbour wall surviving winter?") == []

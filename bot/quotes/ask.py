@@ -76,6 +76,11 @@ NEAR_FRAGMENT = 8
 FAR_CONTEXT_CREDIT = 0.7
 # "What did X post?": a quote whose sentence has the verb asked about ranks above X's others.
 VERB_CREDIT = 0.06
+# A quote whose sentence names nobody the question names as its speaker keeps this share of its score
+# when the question names someone ("what did Ishiba say": they would be named), more when it only
+# describes them ("what did the outside expert say": the sentence may just say 'he said').
+LOOSE_FLOOR_NAMED = 0.3
+LOOSE_FLOOR_DESCRIBED = 0.6
 
 _STOPWORDS = wordset("""
     a about above after again against all am an and any are aren as at be because been before being
@@ -118,6 +123,7 @@ def _inflected(bases: str) -> frozenset[str]:
 _SAY_VERBS = _inflected(_SAY_BASES) | wordset("said told")
 _SPEECH_VERBS = _inflected(_SPEECH_BASES) | _SAY_VERBS | wordset("thought meant found wrote felt")
 _VERBS = _SPEECH_VERBS | _inflected(_OTHER_BASES) | wordset("saw knew gave made did got")
+_DETERMINERS = wordset("the a an his her their its one this that")
 _BE = wordset("is was were are be been")
 _FILLERS = wordset("so and ok okay hey please parley bot um well")
 _KIND_WORDS = wordset("kind kinds sort sorts type types")
@@ -308,6 +314,15 @@ def _what_after_aux(aux: str, tokens: Sequence[str], low: Sequence[str], speaker
     return _AfterAux("", " ".join(tokens))
 
 
+def _is_description(ref: str) -> bool:
+    """Whether words naming a speaker describe them ("the outside expert", "his wife") rather than
+    name them ("Ishiba", "the Kremlin" is both: a capitalised word names)."""
+    words = ref.split()
+    if not words or _low(words[0]) not in _DETERMINERS:
+        return False
+    return not any(w[:1].isupper() for w in words[1:])
+
+
 def _comma_after(question: str, tokens: Sequence[str], index: int) -> int | None:
     """Index of the first token after `index` that follows a comma in the question, if any."""
     pos = 0
@@ -425,6 +440,7 @@ class _Asked:
     speaker_words: dict[int, _SpeakerWords] = field(default_factory=dict)
     profiles: dict[int, SpeakerProfile] = field(default_factory=dict)
     describes_speaker: bool = False  # "which coach said ...": the speakers' roles matter
+    loose_described: bool = False  # the `loose` words describe someone ("the outside expert"), not name them
 
 
 class QuoteAsker:
@@ -515,6 +531,7 @@ class QuoteAsker:
             speaker_words=speaker_words,
             profiles={p.id: p for p, _ in speakers},
             describes_speaker=bool(hint_words),
+            loose_described=_is_description(parsed.speaker_ref),
         )
 
     def _rank(self, reader: QuoteReader, guild_id: int, asked: _Asked, pool: list[_Candidate]) -> None:
@@ -541,7 +558,8 @@ class QuoteAsker:
                     t.weight * (1.0 if t.stem in f.context else m)
                     for t, m in zip(asked.loose, matches, strict=True)
                 )
-                c.score *= 0.3 + 0.7 * found / total
+                floor = LOOSE_FLOOR_DESCRIBED if asked.loose_described else LOOSE_FLOOR_NAMED
+                c.score *= floor + (1 - floor) * found / total
             if asked.verb and any(t.stem in f.text or t.stem in f.context for t in asked.verb):
                 c.score = min(1.0, c.score + VERB_CREDIT)
         if asked.kind == "who" and asked.topic:
