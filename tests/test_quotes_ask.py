@@ -647,3 +647,20 @@ async def test_a_described_speaker_the_store_does_not_know_still_finds_the_quote
     answer = await top(asker, "What did the outside engineer say about the harbour wall surviving winter?")
     assert answer.speaker == "Lena Brook"
     assert await asker.ask(GUILD, "What did Halvorsen say about the harbour wall surviving winter?") == []
+
+
+@pytest.mark.asyncio
+async def test_a_verb_of_saying_inside_the_topic_is_part_of_what_was_said(db: Database) -> None:
+    """'Who said he had been told to be ready?': the first 'said' is the question's own, the 'told'
+    after it is in the quote."""
+    article = await add_article(db, GUILD, "Cup final", "https://news.example/cup")
+    extraction = Extraction(
+        quotes=(
+            q("The coach told me to be ready, and I was.", "Ana Ruiz", "“...,” Ruiz said."),
+            q("I was ready for anything out there.", "Tomas Keller", "“...,” Keller said."),
+        ),
+        speakers=(RUIZ, KELLER),
+    )
+    await index_article(db, GUILD, article, extraction)
+    asker = QuoteAsker(db, QuoteSettings())
+    assert (await top(asker, "Who said he had been told to be ready?")).speaker == "Ana Ruiz"

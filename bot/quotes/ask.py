@@ -124,6 +124,7 @@ _SAY_VERBS = _inflected(_SAY_BASES) | wordset("said told")
 _SPEECH_VERBS = _inflected(_SPEECH_BASES) | _SAY_VERBS | wordset("thought meant found wrote felt")
 _VERBS = _SPEECH_VERBS | _inflected(_OTHER_BASES) | wordset("saw knew gave made did got")
 _DETERMINERS = wordset("the a an his her their its one this that")
+_REPORTED = wordset("say says said saying tell tells told telling")
 _BE = wordset("is was were are be been")
 _FILLERS = wordset("so and ok okay hey please parley bot um well")
 _KIND_WORDS = wordset("kind kinds sort sorts type types")
@@ -480,7 +481,10 @@ class QuoteAsker:
         topic_words = self._content_words(parsed.topic)
         hint_words = self._content_words(parsed.speaker_hint)
         role_alts = [alt for w in ref_words for alt in _ROLE_WORDS.get(w, ())]
-        keys = _keys(self._stem.stems([*ref_words, *topic_words, *hint_words, *role_alts]))
+        # "Who said he had been told to be ready": a verb of saying inside the topic is part of what
+        # was said (only the first is the question's own 'said').
+        reported = [w for w in dict.fromkeys(_words(parsed.topic)[1:]) if w in _REPORTED]
+        keys = _keys(self._stem.stems([*ref_words, *topic_words, *hint_words, *role_alts, *reported]))
         speaker_words: dict[int, _SpeakerWords] = {}
         speakers: list[tuple[SpeakerProfile, float]] = []
         if ref_words:
@@ -502,9 +506,12 @@ class QuoteAsker:
             loose_words, ref_words = ref_words, []
             if not topic_words:
                 topic_words, loose_words = loose_words, []
+        if not topic_words:
+            reported = []
         words = list(dict.fromkeys(topic_words + ref_words + hint_words + loose_words + verb_words))
         if not words:
             return None
+        words += [w for w in reported if w not in words]
         weights, counts = self._weights(reader, words)
         topic = self._terms(topic_words, weights)
         # "Which coach said ...": the coach may be in the quote's sentence or in the speaker's roles.
@@ -515,7 +522,8 @@ class QuoteAsker:
         ]
         verb = self._terms(verb_words, weights)
         if topic:  # the verb is part of what the quote is about, but need not be in its sentence
-            topic += [_Term(t.word, t.stem, t.weight, optional=True) for t in verb]
+            extra = [*verb, *self._terms(reported, weights)]
+            topic += [_Term(t.word, t.stem, t.weight, optional=True) for t in extra]
             verb = []
         return _Asked(
             kind=parsed.kind,
