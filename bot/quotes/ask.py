@@ -139,12 +139,13 @@ _NUMBERS = {
 }  # fmt: skip
 # Irregular past forms and participles, as their base: a question's "who led the trial" and a
 # sentence's "the lead author" or "leading it" share a stem then (stemming leaves "led" alone).
+# Not 'thought' and 'felt': as the verb of "who thought ...", they would find every "I think".
 _IRREGULAR = {
     past: base
     for base, forms in (
         ("lead", "led"), ("write", "wrote written"), ("speak", "spoke spoken"), ("give", "gave given"),
-        ("take", "took taken"), ("know", "knew known"), ("think", "thought"), ("find", "found"),
-        ("hear", "heard"), ("keep", "kept"), ("mean", "meant"), ("feel", "felt"), ("lose", "lost"),
+        ("take", "took taken"), ("know", "knew known"), ("find", "found"),
+        ("hear", "heard"), ("keep", "kept"), ("mean", "meant"), ("lose", "lost"),
         ("win", "won"), ("fall", "fell fallen"), ("hold", "held"), ("make", "made"), ("see", "saw seen"),
         ("send", "sent"), ("spend", "spent"), ("pay", "paid"), ("sell", "sold"), ("buy", "bought"),
         ("bring", "brought"), ("teach", "taught"), ("catch", "caught"), ("fight", "fought"),
