@@ -664,3 +664,19 @@ async def test_a_verb_of_saying_inside_the_topic_is_part_of_what_was_said(db: Da
     await index_article(db, GUILD, article, extraction)
     asker = QuoteAsker(db, QuoteSettings())
     assert (await top(asker, "Who said he had been told to be ready?")).speaker == "Ana Ruiz"
+
+
+@pytest.mark.asyncio
+async def test_what_x_compared_y_to_is_the_quote_saying_what_y_is_like(db: Database) -> None:
+    article = await add_article(db, GUILD, "New quay", "https://news.example/quay")
+    extraction = Extraction(
+        quotes=(
+            q("The new quay cost far too much money for a harbour town of this size.", "Ina Vogt", "“...,” Vogt said."),
+            q("The new quay is like a fortress.", "Ina Vogt", "“...,” she said."),
+        ),
+        speakers=(VOGT,),
+    )
+    await index_article(db, GUILD, article, extraction)
+    asker = QuoteAsker(db, QuoteSettings())
+    answer = await top(asker, "What did the harbour minister compare the new quay to?")
+    assert "fortress" in answer.quote

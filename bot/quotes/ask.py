@@ -124,6 +124,11 @@ _SAY_VERBS = _inflected(_SAY_BASES) | wordset("said told")
 _SPEECH_VERBS = _inflected(_SPEECH_BASES) | _SAY_VERBS | wordset("thought meant found wrote felt")
 _VERBS = _SPEECH_VERBS | _inflected(_OTHER_BASES) | wordset("saw knew gave made did got")
 _DETERMINERS = wordset("the a an his her their its one this that")
+# "What did X compare Y to?": the quote says what Y is like, rarely that it compares.
+_VERB_CUES = {
+    verb: ("like", "akin", "resemble", "reminds", "similar")
+    for verb in ("compare", "compares", "compared", "liken", "likens", "likened")
+}
 _REPORTED = wordset("say says said saying tell tells told telling")
 _BE = wordset("is was were are be been")
 _FILLERS = wordset("so and ok okay hey please parley bot um well")
@@ -482,6 +487,7 @@ class QuoteAsker:
         topic_words = self._content_words(parsed.topic)
         hint_words = self._content_words(parsed.speaker_hint)
         role_alts = [alt for w in ref_words for alt in _ROLE_WORDS.get(w, ())]
+        role_alts += [cue for w in self._content_words(parsed.verb) for cue in _VERB_CUES.get(w, ())]
         # "Who said he had been told to be ready": a verb of saying inside the topic is part of what
         # was said (only the first is the question's own 'said').
         reported = [w for w in dict.fromkeys(_words(parsed.topic)[1:]) if w in _REPORTED]
@@ -521,10 +527,12 @@ class QuoteAsker:
             for t in self._terms(hint_words, weights)
             if t.stem not in {u.stem for u in topic}
         ]
-        verb = self._terms(verb_words, weights)
+        verb = [
+            _Term(t.word, t.stem, t.weight, alts=self._cues(t.word)) for t in self._terms(verb_words, weights)
+        ]
         if topic:  # the verb is part of what the quote is about, but need not be in its sentence
             extra = [*verb, *self._terms(reported, weights)]
-            topic += [_Term(t.word, t.stem, t.weight, optional=True) for t in extra]
+            topic += [_Term(t.word, t.stem, t.weight, optional=True, alts=t.alts) for t in extra]
             verb = []
         return _Asked(
             kind=parsed.kind,
@@ -569,7 +577,9 @@ class QuoteAsker:
                 )
                 floor = LOOSE_FLOOR_DESCRIBED if asked.loose_described else LOOSE_FLOOR_NAMED
                 c.score *= floor + (1 - floor) * found / total
-            if asked.verb and any(t.stem in f.text or t.stem in f.context for t in asked.verb):
+            if asked.verb and any(
+                t.stem in f.text or t.stem in f.context or not t.alts.isdisjoint(f.text) for t in asked.verb
+            ):
                 c.score = min(1.0, c.score + VERB_CREDIT)
         if asked.kind == "who" and asked.topic:
             self._pool_by_speaker(asked, pool, fields, alternatives)
@@ -632,6 +642,9 @@ class QuoteAsker:
             # Scaled to 0..1 so that "how much matched" means the same in small and large stores.
             weights[word] = max(idf / rarest, 0.05) * (0.8 if df == 0 else 1.0)
         return weights, dict(zip(words, counts, strict=True))
+
+    def _cues(self, verb: str) -> frozenset[str]:
+        return frozenset(self._stem.stem(w) for w in _VERB_CUES.get(verb, ()))
 
     def _role_terms(self, words: Sequence[str]) -> list[_Term]:
         """Words describing a speaker, each with the stems of the words a role may use instead."""
@@ -782,6 +795,8 @@ class QuoteAsker:
                 m = f.context_credit if f.near is None or t.stem in f.near else FAR_CONTEXT_CREDIT
             elif t.about_speaker and t.stem in f.speaker:
                 m = 0.9
+            elif t.alts and not t.alts.isdisjoint(f.text):
+                m = 0.8
             else:
                 m = 0.3 if t.stem in f.title else 0.0
                 for word, credit in alternatives.get(t.stem, {}).items():
