@@ -671,7 +671,11 @@ async def test_what_x_compared_y_to_is_the_quote_saying_what_y_is_like(db: Datab
     article = await add_article(db, GUILD, "New quay", "https://news.example/quay")
     extraction = Extraction(
         quotes=(
-            q("The new quay cost far too much money for a harbour town of this size.", "Ina Vogt", "“...,” Vogt said."),
+            q(
+                "The new quay cost far too much money for a harbour town of this size.",
+                "Ina Vogt",
+                "“...,” Vogt said.",
+            ),
             q("The new quay is like a fortress.", "Ina Vogt", "“...,” she said."),
         ),
         speakers=(VOGT,),
