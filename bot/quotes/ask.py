@@ -79,6 +79,8 @@ VERB_CREDIT = 0.06
 # A quote whose sentence names nobody the question names as its speaker keeps this share of its score
 # when the question names someone ("what did Ishiba say": they would be named), more when it only
 # describes them ("what did the outside expert say": the sentence may just say 'he said').
+# "Who said he was told ...": the weight of the 'told' (see `_understand`).
+REPORTED_WEIGHT = 0.3
 LOOSE_FLOOR_NAMED = 0.3
 LOOSE_FLOOR_DESCRIBED = 0.6
 
@@ -518,7 +520,6 @@ class QuoteAsker:
         words = list(dict.fromkeys(topic_words + ref_words + hint_words + loose_words + verb_words))
         if not words:
             return None
-        words += [w for w in reported if w not in words]
         weights, counts = self._weights(reader, words)
         topic = self._terms(topic_words, weights)
         # "Which coach said ...": the coach may be in the quote's sentence or in the speaker's roles.
@@ -531,7 +532,9 @@ class QuoteAsker:
             _Term(t.word, t.stem, t.weight, alts=self._cues(t.word)) for t in self._terms(verb_words, weights)
         ]
         if topic:  # the verb is part of what the quote is about, but need not be in its sentence
-            extra = [*verb, *self._terms(reported, weights)]
+            # Verbs of saying are in most quotes' sentences: never searched or probed (the latency),
+            # they get a small fixed weight.
+            extra = [*verb, *self._terms(reported, {w: REPORTED_WEIGHT for w in reported})]
             topic += [_Term(t.word, t.stem, t.weight, optional=True, alts=t.alts) for t in extra]
             verb = []
         return _Asked(
