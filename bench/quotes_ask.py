@@ -205,6 +205,26 @@ async def _accuracy(
         await db.close()
 
 
+async def _report_set(
+    name: str, records: list[dict[str, Any]], negatives: list[str], tmp: Path, verbose: bool
+) -> None:
+    """One store of ``records``, filled with engine quotes then with gold quotes, and its scores."""
+    for gold in (False, True):
+        outcome, silence = await _accuracy(records, negatives, gold, tmp)
+        label = "gold quotes " if gold else "engine quotes"
+        print(
+            f"{name:22s} {label}: {outcome.right}/{outcome.total} right "
+            f"({outcome.right / max(outcome.total, 1):.0%}); "
+            f"'I don't know' to {silence.right}/{silence.total} unanswerable "
+            f"({silence.right / max(silence.total, 1):.0%})"
+        )
+        if verbose:
+            for line in outcome.failures:
+                print("    wrong:", line)
+            for line in silence.failures:
+                print("    answered:", line)
+
+
 async def accuracy_report() -> None:
     if not EVAL.exists():
         print("skipped: no eval data")
@@ -221,35 +241,12 @@ async def accuracy_report() -> None:
             for other, other_records in sets.items():
                 if other != name:
                     negatives += [q["ask"] for r in other_records for q in r["questions"]]
-            for gold in (False, True):
-                outcome, silence = await _accuracy(records, negatives, gold, Path(tmp))
-                label = "gold quotes " if gold else "engine quotes"
-                print(
-                    f"{name:22s} {label}: {outcome.right}/{outcome.total} right "
-                    f"({outcome.right / max(outcome.total, 1):.0%}); "
-                    f"'I don't know' to {silence.right}/{silence.total} unanswerable "
-                    f"({silence.right / max(silence.total, 1):.0%})"
-                )
-                if verbose:
-                    for line in outcome.failures:
-                        print("    wrong:", line)
-                    for line in silence.failures:
-                        print("    answered:", line)
+            await _report_set(name, records, negatives, Path(tmp), verbose)
         # The project's own passages with reader questions (un5-*: written, and scored at 67% with
         # engine quotes, before any rule was changed for them); only made-up topics are unanswerable.
         unseen = [r for r in _load(UNSEEN) if r.get("questions")]
-        for gold in (False, True) if unseen else ():
-            outcome, silence = await _accuracy(unseen, list(UNANSWERABLE), gold, Path(tmp))
-            label = "gold quotes " if gold else "engine quotes"
-            print(
-                f"{UNSEEN.name:22s} {label}: {outcome.right}/{outcome.total} right "
-                f"({outcome.right / max(outcome.total, 1):.0%}); "
-                f"'I don't know' to {silence.right}/{silence.total} unanswerable "
-                f"({silence.right / max(silence.total, 1):.0%})"
-            )
-            if verbose:
-                for line in outcome.failures:
-                    print("    wrong:", line)
+        if unseen:
+            await _report_set(UNSEEN.name, unseen, list(UNANSWERABLE), Path(tmp), verbose)
 
 
 # Part 2: a million synthetic quotes -------------------------------------------------------------
