@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The quote engine compiled with mypyc (tools/build_engine.py); rebuilt when one of its sources
 # changes. If it cannot be built, the pure-Python engine runs (slower, same answers).
-ENGINE_SRC := $(addprefix bot/quotes/,lexicon.py model.py spans.py tokens.py mentions.py aliases.py cues.py extract.py)
+ENGINE_SRC := $(addprefix bot/quotes/,lexicon.py model.py spans.py tokens.py mentions.py aliases.py cues.py extract.py notes.py leads.py)
 ENGINE := build/.engine
 
 .PHONY: run test bench lint install engine clean

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.quotes_eval import UNSEEN, speaker_right
-from bot.quotes import extract_quotes
+from bot.quotes import extract_quotes, with_surroundings
 from bot.quotes.ask import Answer, QuoteAsker
 from bot.quotes.index import index_articles
 from bot.quotes.model import Extraction, Quote, Speaker
@@ -110,7 +110,8 @@ def _roles_from_forms(canonical: str, forms: Sequence[str]) -> tuple[str, ...]:
 
 
 def gold_extraction(record: dict[str, Any]) -> Extraction:
-    """The labelled quotes as the engine would return them (context: the sentence around)."""
+    """The labelled quotes as the engine would return them (context: the sentence around; speaker
+    notes and lead-ins as the engine's own surroundings pass finds them)."""
     text = record["text"]
     quotes = []
     for q in record["quotes"]:
@@ -134,7 +135,7 @@ def gold_extraction(record: dict[str, Any]) -> Extraction:
         aliases = tuple(f for f in forms if f.lower() not in PRONOUNS)
         kind = "person" if named.get(canonical, True) else "unnamed"
         speakers.append(Speaker(canonical, aliases, _roles_from_forms(canonical, forms), kind))
-    return Extraction(tuple(quotes), tuple(speakers))
+    return with_surroundings(text, Extraction(tuple(quotes), tuple(speakers)))
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,7 @@ def _answer_from_quote(quote: StoredQuote, profile: SpeakerProfile | None) -> An
         quote_id=quote.id,
         quote=quote.text,
         speaker=quote.speaker,
-        speaker_role=profile.roles[0] if profile is not None and profile.roles else None,
+        speaker_role=profile.role if profile is not None else None,
         article_id=quote.article_id,
         article_title=quote.article_title,
         article_url=quote.article_url,
@@ -219,7 +219,7 @@ class QuotesCog(commands.Cog):
         )
         choices = []
         for profile in profiles[:AUTOCOMPLETE_LIMIT]:
-            label = profile.name if not profile.roles else f"{profile.name} ({profile.roles[0]})"
+            label = profile.name if not profile.role else f"{profile.name} ({profile.role})"
             choices.append(app_commands.Choice(name=clip(label, CHOICE_NAME_LIMIT), value=str(profile.id)))
         return choices
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # The extraction modules (ask.py and index.py work against the database and gain little).
-MODULES = ("lexicon", "model", "spans", "tokens", "mentions", "aliases", "cues", "extract")
+MODULES = ("lexicon", "model", "spans", "tokens", "mentions", "aliases", "cues", "extract", "notes", "leads")
 
 
 def sources() -> list[str]:

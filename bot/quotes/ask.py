@@ -42,6 +42,8 @@ from rapidfuzz import fuzz, process
 from bot.settings import QuoteSettings
 from bot.store.db import Database
 from bot.store.quotes import (
+    IRREGULAR_BASES,
+    LEAD_SEPARATOR,
     NAME_STOPWORDS,
     PRONOUNS,
     QuoteReader,
@@ -62,6 +64,8 @@ SPEAKER_CANDIDATES = 20
 RECENT_CANDIDATES = 15
 # Speakers considered for the words describing one ("the Keldorian prime minister"), and kept.
 SPEAKER_LOOKUP = 12
+DESCRIBED_LOOKUP = 4  # speakers whose description has most of a who-question's words
+DESCRIBED_CANDIDATES = 8  # their newest quotes added to the pool
 SPEAKERS_KEPT = 6
 # A word matching more quotes than this is "common": probed no further, and searched only among the
 # quotes the rarer words found (the rerank still counts it).
@@ -74,6 +78,7 @@ MAX_QUESTION_WORDS = 32
 # A fragment quoted inside a sentence: the words this close to it describe it (more credit).
 NEAR_FRAGMENT = 8
 FAR_CONTEXT_CREDIT = 0.7
+LEAD_CREDIT = 0.5  # a word found only in the writer's lead-in to the quote
 # "What did X post?": a quote whose sentence has the verb asked about ranks above X's others.
 VERB_CREDIT = 0.06
 # A quote whose sentence names nobody the question names as its speaker keeps this share of its score
@@ -81,6 +86,10 @@ VERB_CREDIT = 0.06
 # describes them ("what did the outside expert say": the sentence may just say 'he said').
 # "Who said he was told ...": the weight of the 'told' (see `_understand`).
 REPORTED_WEIGHT = 0.3
+# "Who led the dives?": a word the quote lacks but the article's description of its speaker has
+# (a role, "who led the dives that confirmed the find") is found, though less surely than in the
+# quote: the description is of the person, not of what they said.
+SPEAKER_DESCRIBED_CREDIT = 0.6
 LOOSE_FLOOR_NAMED = 0.3
 LOOSE_FLOOR_DESCRIBED = 0.6
 
@@ -144,26 +153,7 @@ _NUMBERS = {
     "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
     "eighty": "80", "ninety": "90", "hundred": "100", "thousand": "1000", "million": "1000000",
 }  # fmt: skip
-# Irregular past forms and participles, as their base: a question's "who led the trial" and a
-# sentence's "the lead author" or "leading it" share a stem then (stemming leaves "led" alone).
-# Not 'thought' and 'felt': as the verb of "who thought ...", they would find every "I think".
-_IRREGULAR = {
-    past: base
-    for base, forms in (
-        ("lead", "led"), ("write", "wrote written"), ("speak", "spoke spoken"), ("give", "gave given"),
-        ("take", "took taken"), ("know", "knew known"), ("find", "found"),
-        ("hear", "heard"), ("keep", "kept"), ("mean", "meant"), ("lose", "lost"),
-        ("win", "won"), ("fall", "fell fallen"), ("hold", "held"), ("make", "made"), ("see", "saw seen"),
-        ("send", "sent"), ("spend", "spent"), ("pay", "paid"), ("sell", "sold"), ("buy", "bought"),
-        ("bring", "brought"), ("teach", "taught"), ("catch", "caught"), ("fight", "fought"),
-        ("begin", "began begun"), ("choose", "chose chosen"), ("drive", "drove driven"), ("run", "ran"),
-        ("build", "built"), ("stand", "stood"), ("understand", "understood"), ("sing", "sang sung"),
-        ("grow", "grew grown"), ("throw", "threw thrown"), ("break", "broke broken"), ("come", "came"),
-        ("swim", "swam swum"), ("fly", "flew flown"), ("shake", "shook shaken"), ("wake", "woke woken"),
-    )
-    for past in forms.split()
-}  # fmt: skip
-_WORD_FORMS = {**_NUMBERS, **_IRREGULAR}
+_WORD_FORMS = {**_NUMBERS, **IRREGULAR_BASES}
 # Words a role is written with interchangeably, and their usual abbreviations in titles ('Det Sgt',
 # 'Prof'): "the defence lawyer" is the one the article calls "his attorney".
 _ROLE_GROUPS = (
@@ -179,6 +169,22 @@ _ROLE_WORDS = {
     for group in _ROLE_GROUPS
     for word in group.split()
 }
+
+
+def _role_alternatives(word: str) -> tuple[str, ...]:
+    """Words a description may use instead of `word`: its synonyms as a role, and for an agent
+    noun the verb it is made from ("the flower shop owner" is the one "who owns a flower shop",
+    "the race leader" the one "who leads the race")."""
+    alts = _ROLE_WORDS.get(word, ())
+    if len(word) >= 5 and word.endswith(("er", "or")) and word not in _NOT_AGENT_NOUNS:
+        bases = [word[:-2], word[:-1]]
+        if word[-3] == word[-4]:
+            bases.append(word[:-3])  # runner -> run
+        alts = (*alts, *bases)
+    return alts
+
+
+_NOT_AGENT_NOUNS = wordset("former latter other mother father brother sister daughter member neither either")
 _ABBREVIATIONS = {"pm": "prime minister", "gov": "governor", "sen": "senator", "rep": "representative"}
 
 _RAW_TOKEN = re.compile(r"[\w][\w'’.\-]*")
@@ -399,17 +405,22 @@ class _Fields:
     """One candidate's words (and the stems of those that may matter), computed once per question."""
 
     __slots__ = (
-        "context", "context_credit", "context_words", "near", "raw", "speaker", "text", "text_words", "title"
+        "context", "context_credit", "context_words", "lead", "near", "raw", "speaker", "text", "text_words",
+        "title",
     )  # fmt: skip
 
     def __init__(
         self, quote: StoredQuote, stem: TermStemmer, keys: frozenset[str], titles: dict[str, set[str]]
     ) -> None:
-        self.raw = (quote.text, quote.context)
+        lead, _, sentence = quote.context.rpartition(LEAD_SEPARATOR)
+        self.raw = (quote.text, sentence)
         self.text_words = set(_words(quote.text))
-        self.context_words = set(_words(f"{quote.context} {quote.speaker_mention or ''}"))
+        self.context_words = set(_words(f"{sentence} {quote.speaker_mention or ''}"))
         self.text = stem.stems(w for w in self.text_words if w[:3] in keys)
         self.context = stem.stems(w for w in self.context_words if w[:3] in keys)
+        # The writer's lead-in ("Ruiz said her customers ...", see `leads`): about the quote, but
+        # less surely than the quote's own sentence.
+        self.lead = stem.stems(w for w in _words(lead) if w[:3] in keys) if lead else set()
         title = quote.article_title or ""
         if title not in titles:  # candidates often share an article
             titles[title] = stem.stems(w for w in _words(title) if w[:3] in keys)
@@ -420,8 +431,8 @@ class _Fields:
         # "A" with the company "to B"'), the words around each describe that one.
         self.context_credit = 0.9 if quote.partial else 0.7
         self.near: set[str] | None = None  # stems of the words next to a fragment (None: all count)
-        if quote.partial and "..." in quote.context and _QUOTE_MARKS.findall(quote.context)[2:]:
-            before, _, after = quote.context.partition("...")
+        if quote.partial and "..." in sentence and _QUOTE_MARKS.findall(sentence)[2:]:
+            before, _, after = sentence.partition("...")
             near = _words(before)[-NEAR_FRAGMENT:] + _words(after)[:NEAR_FRAGMENT]
             self.near = stem.stems(w for w in near if w[:3] in keys)
         self.speaker: set[str] = set()  # stems of the speaker's names and roles, when asked for
@@ -488,7 +499,7 @@ class QuoteAsker:
         ref_words = self._content_words(parsed.speaker_ref)
         topic_words = self._content_words(parsed.topic)
         hint_words = self._content_words(parsed.speaker_hint)
-        role_alts = [alt for w in ref_words for alt in _ROLE_WORDS.get(w, ())]
+        role_alts = [alt for w in ref_words for alt in _role_alternatives(w)]
         role_alts += [cue for w in self._content_words(parsed.verb) for cue in _VERB_CUES.get(w, ())]
         # "Who said he had been told to be ready": a verb of saying inside the topic is part of what
         # was said (only the first is the question's own 'said').
@@ -559,7 +570,9 @@ class QuoteAsker:
         titles: dict[str, set[str]] = {}
         fields = {c.quote.id: _Fields(c.quote, self._stem, asked.keys, titles) for c in pool}
         alternatives = self._alternatives([*asked.topic, *asked.loose], fields)
-        if asked.describes_speaker:  # the candidates' roles may hold the description
+        # "Which coach said ...", "who led the dives ...": the candidates' roles and notes may hold
+        # the description.
+        if asked.describes_speaker or (asked.kind == "who" and asked.topic):
             self._read_profiles(reader, guild_id, asked, [c.quote.speaker_id for c in pool])
             for c in pool:
                 words = asked.speaker_words.get(c.quote.speaker_id or -1)
@@ -654,7 +667,7 @@ class QuoteAsker:
         terms = self._terms(words, {w: 1.0 for w in words})
         stem = self._stem.stem
         return [
-            _Term(t.word, t.stem, t.weight, alts=frozenset(stem(a) for a in _ROLE_WORDS.get(t.word, ())))
+            _Term(t.word, t.stem, t.weight, alts=frozenset(stem(a) for a in _role_alternatives(t.word)))
             for t in terms
         ]
 
@@ -695,7 +708,22 @@ class QuoteAsker:
                 pool[quote.id] = _Candidate(quote, found.get(quote.id))
         for quote in reader.quotes_by_ids(guild_id, [i for i in found if i not in pool]):
             pool[quote.id] = _Candidate(quote, found[quote.id])
+        described = self._described_speakers(reader, guild_id, asked)
+        for quote in reader.recent_quotes(guild_id, described, DESCRIBED_CANDIDATES):
+            pool.setdefault(quote.id, _Candidate(quote))
         return list(pool.values())
+
+    def _described_speakers(self, reader: QuoteReader, guild_id: int, asked: _Asked) -> list[int]:
+        """For "who led the dives that confirmed the wreck?": speakers whose roles and notes have
+        most of the question's words, though none of their quotes may (see `notes`)."""
+        if asked.kind != "who":
+            return []
+        stems = sorted({t.stem for t in asked.topic if not t.optional})
+        if len(stems) < 2:
+            return []
+        need = max(2, (len(stems) + 1) // 2)
+        found = reader.speakers_by_terms(guild_id, stems, DESCRIBED_LOOKUP)
+        return [sid for sid, n in found if n >= need]
 
     def _resolve_speakers(
         self,
@@ -796,8 +824,10 @@ class QuoteAsker:
                 m = 1.0
             elif t.stem in f.context:
                 m = f.context_credit if f.near is None or t.stem in f.near else FAR_CONTEXT_CREDIT
-            elif t.about_speaker and t.stem in f.speaker:
-                m = 0.9
+            elif t.stem in f.lead:
+                m = LEAD_CREDIT
+            elif t.stem in f.speaker:
+                m = 0.9 if t.about_speaker else SPEAKER_DESCRIBED_CREDIT
             elif t.alts and not t.alts.isdisjoint(f.text):
                 m = 0.8
             else:
@@ -878,7 +908,7 @@ class _SpeakerWords:
         # described: any word of the name, longer aliases ('Prime Minister Ishiba') and roles;
         # raw: every word unstemmed, for typos ('defence' ~ 'defense').
         def terms(text: str) -> set[str]:
-            words = [w for w in normalize_name(text).split() if w not in NAME_STOPWORDS]
+            words = [_WORD_FORMS.get(w, w) for w in normalize_name(text).split() if w not in NAME_STOPWORDS]
             self.raw.update(words)
             found = stem.stems(w for w in words if w[:3] in keys)
             return found | {stem.stem(a) for a in acronyms(text) if a[:3] in keys}
@@ -920,7 +950,9 @@ def _speaker_cover(ref: Sequence[_Term], words: _SpeakerWords | None, f: _Fields
             strong = True
         elif words is not None and (t.stem in words.described or not t.alts.isdisjoint(words.described)):
             m = 0.9
-        elif f is not None and (t.stem in f.context or not t.alts.isdisjoint(f.context)):
+        elif f is not None and (
+            t.stem in f.context or t.stem in f.lead or not t.alts.isdisjoint(f.context | f.lead)
+        ):
             m = 0.6
         elif words is not None and _fuzzy_in(t.word, words.raw):
             m = 0.8
@@ -1003,7 +1035,7 @@ class Answer:
 
 def _answer(c: _Candidate, profile: SpeakerProfile | None) -> Answer:
     q = c.quote
-    role = profile.roles[0] if profile is not None and profile.roles else None
+    role = profile.role if profile is not None else None
     speaker = q.speaker
     if speaker and q.speaker_kind != "unnamed" and fold(speaker) in PRONOUNS:
         speaker = None

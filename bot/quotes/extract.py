@@ -1205,6 +1205,13 @@ class _Reader:
 
 def extract(text: str) -> Extraction:
     """Every quotation of an article with its speaker, and the article's speakers with aliases."""
+    return extract_with_starts(text)[0]
+
+
+def extract_with_starts(text: str) -> tuple[Extraction, list[int]]:
+    """`extract`, and the sentence starts it read the text by (`raw_sentence_starts`; empty when
+    the text has no quotation mark), for the passes that read around the quotes after it."""
     if not text or not text.strip() or not _ANY_MARK.search(text):
-        return Extraction((), ())
-    return _Reader(text).run()
+        return Extraction((), ()), []
+    reader = _Reader(text)
+    return reader.run(), reader.starts

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from bot.quotes.model import Extraction
 from bot.store.db import Database
-from bot.store.quotes import ArticleQuotes, QuoteRecord, QuoteRepo, SpeakerRecord
+from bot.store.quotes import LEAD_SEPARATOR, ArticleQuotes, QuoteRecord, QuoteRepo, SpeakerRecord
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,9 @@ BULK_QUOTES_PER_TRANSACTION = 20_000
 
 def article_quotes(article_id: int, extraction: Extraction) -> ArticleQuotes:
     speakers = tuple(
-        SpeakerRecord(canonical=s.canonical, kind=s.kind, aliases=tuple(s.aliases), roles=tuple(s.roles))
+        SpeakerRecord(
+            canonical=s.canonical, kind=s.kind, aliases=tuple(s.aliases), roles=(*s.roles, *s.notes)
+        )
         for s in extraction.speakers
         if s.canonical.strip()
     )
@@ -42,12 +44,17 @@ def article_quotes(article_id: int, extraction: Extraction) -> ArticleQuotes:
             cue=q.cue,
             partial=q.partial,
             named=q.named,
-            context=surroundings(q.context, q.text),
+            context=_with_lead(q.lead, surroundings(q.context, q.text)),
         )
         for q in extraction.quotes
         if q.text.strip()
     )
     return ArticleQuotes(article_id=article_id, quotes=quotes, speakers=speakers)
+
+
+def _with_lead(lead: str, sentence: str) -> str:
+    lead = " ".join(lead.split())
+    return f"{lead}{LEAD_SEPARATOR}{sentence}" if lead else sentence
 
 
 def surroundings(context: str, quote: str) -> str:

@@ -23,6 +23,7 @@ class Quote:
     partial: bool  # a fragment inside the writer's own sentence
     named: bool  # False for unnamed sources ("a spokesperson") and unresolved speakers
     context: str  # the sentence around the quote
+    lead: str = ""  # the writer's sentence introducing it ("Ruiz said her customers ..."), see leads.py
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,19 @@ class Speaker:
     aliases: tuple[str, ...]
     roles: tuple[str, ...]
     kind: str  # "person" | "organisation" | "unnamed"
+    notes: tuple[str, ...] = ()  # what the writer says they are or did: "who led the trial" (see notes.py)
+
+
+# A speaker's notes are stored with their roles and told apart by their first word.
+NOTE_OPENERS = ("who ", "whose ")
+
+
+def shown_role(roles: tuple[str, ...]) -> str | None:
+    """The role to show next to a name: the first title or apposition, never a note."""
+    for role in roles:
+        if not role.lower().startswith(NOTE_OPENERS):
+            return role
+    return None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from typing import Any
 import aiosqlite
 import snowballstemmer
 
+from bot.quotes.model import shown_role
 from bot.store.db import Database
 from bot.store.guilds import ensure_guild
 
@@ -102,10 +103,33 @@ class TermStemmer:
         return {memo[w] if w in memo else self.stem(w) for w in words}
 
 
+# Irregular past forms and participles, as their base, in speaker words and questions alike: a
+# question's "who led the trial" and a sentence's "the lead author" or "leading it" share a stem
+# then (stemming leaves "led" alone).
+# Not 'thought' and 'felt': as the verb of "who thought ...", they would find every "I think".
+IRREGULAR_BASES = {
+    past: base
+    for base, forms in (
+        ("lead", "led"), ("write", "wrote written"), ("speak", "spoke spoken"), ("give", "gave given"),
+        ("take", "took taken"), ("know", "knew known"), ("find", "found"),
+        ("hear", "heard"), ("keep", "kept"), ("mean", "meant"), ("lose", "lost"),
+        ("win", "won"), ("fall", "fell fallen"), ("hold", "held"), ("make", "made"), ("see", "saw seen"),
+        ("send", "sent"), ("spend", "spent"), ("pay", "paid"), ("sell", "sold"), ("buy", "bought"),
+        ("bring", "brought"), ("teach", "taught"), ("catch", "caught"), ("fight", "fought"),
+        ("begin", "began begun"), ("choose", "chose chosen"), ("drive", "drove driven"), ("run", "ran"),
+        ("build", "built"), ("stand", "stood"), ("understand", "understood"), ("sing", "sang sung"),
+        ("grow", "grew grown"), ("throw", "threw thrown"), ("break", "broke broken"), ("come", "came"),
+        ("swim", "swam swum"), ("fly", "flew flown"), ("shake", "shook shaken"), ("wake", "woke woken"),
+    )
+    for past in forms.split()
+}  # fmt: skip
+
+
 def name_terms(text: str, stemmer: TermStemmer) -> set[str]:
     """Stems of the meaningful words of a name or role ('Prime Minister Ishiba' -> prime, minist,
     ishiba), and the acronyms of its capitalised runs ('United Nations official' -> un)."""
-    terms = {stemmer.stem(w) for w in normalize_name(text).split() if w not in NAME_STOPWORDS}
+    forms = IRREGULAR_BASES
+    terms = {stemmer.stem(forms.get(w, w)) for w in normalize_name(text).split() if w not in NAME_STOPWORDS}
     return terms | {stemmer.stem(a) for a in acronyms(text)}
 
 
@@ -148,6 +172,11 @@ class SpeakerRecord:
     roles: tuple[str, ...] = ()
 
 
+# A quote's stored context is its sentence, after the writer's lead-in to it when there is one;
+# the two are told apart by this separator (a sentence is stored on one line).
+LEAD_SEPARATOR = "\n"
+
+
 @dataclass(frozen=True)
 class QuoteRecord:
     text: str
@@ -158,7 +187,7 @@ class QuoteRecord:
     cue: str | None = None
     partial: bool = False
     named: bool = True
-    context: str = ""
+    context: str = ""  # the sentence around, after its lead-in and LEAD_SEPARATOR when it has one
 
 
 @dataclass(frozen=True)
@@ -201,8 +230,13 @@ class SpeakerProfile:
     canonical_name: str
     kind: str
     aliases: tuple[str, ...]
-    roles: tuple[str, ...]
+    roles: tuple[str, ...]  # titles and appositions, then notes ("who led the trial")
     discord_user_id: int | None
+
+    @property
+    def role(self) -> str | None:
+        """The role to show next to the name (never a note)."""
+        return shown_role(self.roles)
 
 
 @dataclass(frozen=True)

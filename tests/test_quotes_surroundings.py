@@ -1,0 +1,216 @@
+"""What the writer says around the quotes: speaker notes ("who led the trial") and lead-ins.
+
+Each rule has its own small made-up example; the asker tests at the end use a real SQLite file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from bot.quotes import extract_quotes, with_surroundings
+from bot.quotes.ask import QuoteAsker
+from bot.quotes.index import index_articles
+from bot.quotes.model import Extraction, Quote, Speaker, shown_role
+from bot.quotes.notes import speaker_notes
+from bot.settings import QuoteSettings
+from bot.store.articles import ArticleRepo, NewArticle
+from bot.store.db import Database
+from bot.store.quotes import LEAD_SEPARATOR, QuoteRepo, TermStemmer, name_terms
+
+GUILD = 8
+
+
+def _speaker(extraction: Extraction, canonical: str) -> Speaker:
+    return next(s for s in extraction.speakers if s.canonical == canonical)
+
+
+# Notes -------------------------------------------------------------------------------------------
+
+
+def test_relative_clause_on_a_name_is_a_note() -> None:
+    text = (
+        "Marta Quell, who runs a bakery on Mill Road, said trade had halved. "
+        "“Nobody walks past any more,” she said."
+    )
+    assert _speaker(extract_quotes(text), "Marta Quell").notes == ("who runs a bakery on Mill Road",)
+
+
+def test_relative_clause_after_an_apposition_is_a_note() -> None:
+    text = (
+        "“The children could see colours again,” said Dr. Ines Varga, an eye surgeon at Kellan "
+        "Hospital who led the trial."
+    )
+    assert _speaker(extract_quotes(text), "Ines Varga").notes == ("who led the trial",)
+
+
+def test_the_writers_sentence_about_a_speaker_is_a_note() -> None:
+    text = (
+        "Its director, geologist Paolo Renzi, led the survey that mapped the fault.\n\n"
+        "“We found it by accident,” Renzi said."
+    )
+    notes = _speaker(extract_quotes(text), "Paolo Renzi").notes
+    assert notes == ("who led the survey that mapped the fault",)
+
+
+def test_reported_speech_is_not_a_note() -> None:
+    """What someone said is not who they are: it would point any question on the topic at them."""
+    text = (
+        "Paolo Renzi said the fault was older than thought. Ana Brel, who said she had doubts, agreed. "
+        "“It is old,” Renzi said. “Very old,” Brel said."
+    )
+    extraction = extract_quotes(text)
+    assert _speaker(extraction, "Paolo Renzi").notes == ()
+    assert _speaker(extraction, "Ana Brel").notes == ()
+
+
+def test_a_surname_two_speakers_share_names_neither() -> None:
+    speakers = [
+        Speaker("Anna Holt", ("Holt", "Anna Holt"), (), "person"),
+        Speaker("Ben Holt", ("Holt", "Ben Holt"), (), "person"),
+    ]
+    notes = speaker_notes("Holt, who coached the team, was there. Ben Holt won the race.", speakers)
+    assert notes == {"Ben Holt": ["who won the race"]}
+
+
+def test_a_note_is_never_shown_as_the_role() -> None:
+    assert shown_role(("who runs a bakery", "baker")) == "baker"
+    assert shown_role(("who runs a bakery",)) is None
+    assert shown_role(()) is None
+
+
+def test_irregular_pasts_are_stored_as_their_base() -> None:
+    """`who led the trial` and a question's `the lead researcher` meet on one term."""
+    stemmer = TermStemmer()
+    assert "lead" in name_terms("who led the trial", stemmer)
+    assert "won" not in name_terms("who won the race", stemmer)
+
+
+# Lead-ins ----------------------------------------------------------------------------------------
+
+
+def test_the_sentence_before_about_the_speaker_is_the_lead() -> None:
+    text = (
+        "Marta Quell said trade on the high street had halved since the bypass opened. "
+        "“Nobody walks past any more,” she said."
+    )
+    (quote,) = extract_quotes(text).quotes
+    assert quote.lead == "Marta Quell said trade on the high street had halved since the bypass opened."
+    assert quote.context == "“Nobody walks past any more,” she said."
+
+
+def test_a_lead_in_the_paragraph_before_names_the_speaker() -> None:
+    text = "Quell said the bypass had emptied the street.\n\n“Nobody walks past any more,” Quell said."
+    (quote,) = extract_quotes(text).quotes
+    assert quote.lead == "Quell said the bypass had emptied the street."
+
+
+def test_a_sentence_about_someone_else_is_not_a_lead() -> None:
+    text = (
+        "Tomas Brandt pleaded guilty to fraud in March. "
+        "“He was very careful,” prosecutor Lina Ortiz said."
+    )
+    (quote,) = extract_quotes(text).quotes
+    assert quote.speaker == "Lina Ortiz"
+    assert quote.lead == ""
+
+
+def test_a_sentence_with_a_quote_or_no_speech_is_not_a_lead() -> None:
+    text = (
+        "Quell said it was “a disaster” for the street. “Nobody walks past any more,” Quell said.\n\n"
+        "Quell opened the shop in 1990. “We will stay,” she said."
+    )
+    quotes = extract_quotes(text).quotes
+    assert [q.lead for q in quotes] == ["", "", ""]
+
+
+def test_labelled_quotes_get_the_same_surroundings() -> None:
+    text = "Quell said the bypass had emptied the street. “Nobody walks past any more,” she said."
+    start = text.index("Nobody")
+    quote = Quote("Nobody walks past any more", start, start + 26, "Marta Quell", None, "said", False, True, "")  # noqa: E501
+    labelled = Extraction(
+        (quote,),
+        (Speaker("Marta Quell", ("Quell",), (), "person"),),
+    )
+    assert with_surroundings(text, labelled).quotes[0].lead.startswith("Quell said the bypass")
+
+
+# Asking ------------------------------------------------------------------------------------------
+
+ARTICLES = {
+    "Harbor Street to lose parking for bike lanes": (
+        "The city will remove 40 parking spaces on Harbor Street to make room for a protected bike lane.\n\n"
+        "Angela Moreno, who owns a flower shop on Harbor Street, said her customers were mostly older "
+        "people who drive. “They are not going to ride a bicycle to buy a funeral wreath,” she said.\n\n"
+        "“Safer streets bring more people, not fewer,” said Councilman Dev Patel."
+    ),
+    "Ancient wreck found off Kefalonia": (
+        "Its director, archaeologist Irini Kosta, led the dives that confirmed the find.\n\n"
+        "“When we saw the first amphorae lying in rows, we all went quiet,” Kosta told reporters.\n\n"
+        "Diving instructor Sam Reyes said he had taught hundreds of students to dive. "
+        "“Diving is patience,” Reyes said."
+    ),
+    "Storm floods the fishing harbour": (
+        "“We lost two boats,” fisherman Nils Olsen said of the flooded harbour.\n\n"
+        "Local fisherman Per Lund said the harbour had flooded within an hour. "
+        "“We lost two boats,” Lund said."
+    ),
+}
+
+
+async def _store(db: Database) -> tuple[QuoteAsker, dict[str, int]]:
+    items = []
+    ids: dict[str, int] = {}
+    for title, text in ARTICLES.items():
+        ids[title] = await ArticleRepo(db).insert(
+            NewArticle(
+                guild_id=GUILD,
+                title=title,
+                text=text,
+                content_hash=hashlib.sha256(text.encode()).hexdigest(),
+                url=None,
+            ),
+            (),
+            "extractive",
+        )
+        items.append((ids[title], extract_quotes(text)))
+    await index_articles(db, GUILD, items)
+    return QuoteAsker(db, QuoteSettings()), ids
+
+
+@pytest.mark.asyncio
+async def test_who_is_answered_from_what_the_writer_says_of_a_speaker(db: Database) -> None:
+    """None of Kosta's quotes mentions dives: her note does ('who led the dives ...')."""
+    asker, _ = await _store(db)
+    answers = await asker.ask(GUILD, "Who led the dives that confirmed the wreck?")
+    assert answers and answers[0].speaker == "Irini Kosta"
+    assert answers[0].speaker_role == "archaeologist"  # the note is not shown as a role
+
+
+@pytest.mark.asyncio
+async def test_a_described_speaker_and_a_topic_in_the_lead_in(db: Database) -> None:
+    """'the flower shop owner' is the one 'who owns a flower shop'; 'customers' is only in the
+    lead-in sentence before her quote."""
+    asker, _ = await _store(db)
+    answers = await asker.ask(GUILD, "What did the flower shop owner say about her customers?")
+    assert answers and "funeral wreath" in answers[0].quote
+
+
+@pytest.mark.asyncio
+async def test_the_lead_is_stored_before_the_sentence(db: Database) -> None:
+    _, ids = await _store(db)
+    stored = await QuoteRepo(db).for_article(GUILD, ids["Harbor Street to lose parking for bike lanes"])
+    quote = next(q for q in stored if "wreath" in q.text)
+    lead, separator, sentence = quote.context.partition(LEAD_SEPARATOR)
+    assert separator and lead.startswith("Angela Moreno, who owns a flower shop")
+    assert sentence.startswith("“...,” she said")
+
+
+@pytest.mark.asyncio
+async def test_words_of_the_quotes_own_sentence_beat_words_of_a_lead(db: Database) -> None:
+    """Both said the same words; the flooded harbour is in Olsen's own sentence and only in the
+    lead-in before Lund's, which is about the quote less surely."""
+    asker, _ = await _store(db)
+    answers = await asker.ask(GUILD, "Who said the flooded harbour cost them two boats?")
+    assert [a.speaker for a in answers[:2]] == ["Nils Olsen", "Per Lund"]
