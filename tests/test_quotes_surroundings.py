@@ -214,3 +214,24 @@ async def test_words_of_the_quotes_own_sentence_beat_words_of_a_lead(db: Databas
     asker, _ = await _store(db)
     answers = await asker.ask(GUILD, "Who said the flooded harbour cost them two boats?")
     assert [a.speaker for a in answers[:2]] == ["Nils Olsen", "Per Lund"]
+
+
+@pytest.mark.asyncio
+async def test_an_organisations_head_noun_alone_does_not_name_it_in_a_longer_description(
+    db: Database,
+) -> None:
+    """'the police chief' is the chief, not 'Harlow Police': 'police' names the force only when
+    it is all the question says."""
+    text = (
+        "“The parade route is closed from noon,” Harlow Police said in a statement.\n\n"
+        "“The parade is safe, with 200 officers on the route,” said Police Chief Dana Reeve."
+    )
+    article_id = await ArticleRepo(db).insert(
+        NewArticle(guild_id=GUILD, title="Parade", text=text, content_hash="p", url=None), (), "extractive"
+    )
+    await index_articles(db, GUILD, [(article_id, extract_quotes(text))])
+    asker = QuoteAsker(db, QuoteSettings())
+    chief = await asker.ask(GUILD, "What did the police chief say about the parade?")
+    assert chief and chief[0].speaker == "Dana Reeve"
+    force = await asker.ask(GUILD, "What did the police say about the parade?")
+    assert force and force[0].speaker == "Harlow Police"

@@ -901,7 +901,7 @@ class _SpeakerWords:
     """A speaker's names and descriptions as stems, computed once per speaker per question (only
     the words that may match the question, see `_keys`)."""
 
-    __slots__ = ("canonical", "canonical_size", "described", "names", "raw")
+    __slots__ = ("canonical", "canonical_size", "described", "generic_names", "names", "raw")
 
     def __init__(self, profile: SpeakerProfile, stem: TermStemmer, keys: frozenset[str]) -> None:
         # names: a whole name, a surname, a one-word alias ('KCNA'), an acronym of the name;
@@ -915,6 +915,9 @@ class _SpeakerWords:
 
         self.raw: set[str] = set()
         self.names: set[str] = set()
+        # An organisation's head noun ('police' of 'Suffolk Police') is a common noun too: it names
+        # the organisation surely only when it is all the question says ("the police").
+        self.generic_names = profile.kind == "organisation"
         self.described: set[str] = set()
         canonical_words = [
             w for w in normalize_name(profile.canonical_name).split() if w not in NAME_STOPWORDS
@@ -940,6 +943,7 @@ def _speaker_cover(ref: Sequence[_Term], words: _SpeakerWords | None, f: _Fields
         return 0.0
     total = matched = 0.0
     strong = False
+    missed = 0
     hits_in_name = 0
     for t in ref:
         total += t.weight
@@ -958,8 +962,11 @@ def _speaker_cover(ref: Sequence[_Term], words: _SpeakerWords | None, f: _Fields
             m = 0.8
         else:
             m = 0.0
+            missed += 1
         matched += t.weight * m
     cover = matched / total if total else 0.0
+    if strong and missed and words is not None and words.generic_names:
+        strong = False  # "the police chief" is not "Suffolk Police"
     in_name = words is not None and words.canonical_size > 0 and hits_in_name >= min(2, words.canonical_size)
     if strong or in_name:
         # A name is decisive even when the rest of the description is not; the rest still ranks
