@@ -35,10 +35,11 @@ import logging
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
+from bot.quotes.synonyms import synonyms
 from bot.settings import QuoteSettings
 from bot.store.db import Database
 from bot.store.quotes import (
@@ -79,6 +80,7 @@ MAX_QUESTION_WORDS = 32
 NEAR_FRAGMENT = 8
 FAR_CONTEXT_CREDIT = 0.7
 LEAD_CREDIT = 0.5  # a word found only in the writer's lead-in to the quote
+SYNONYM_CREDIT = 0.7  # a word found as one of its synonyms (see `synonyms`)
 # "What did X post?": a quote whose sentence has the verb asked about ranks above X's others.
 VERB_CREDIT = 0.06
 # A quote whose sentence names nobody the question names as its speaker keeps this share of its score
@@ -385,6 +387,7 @@ class _Term:
     about_speaker: bool = False  # "which coach ...": may match the speaker's names and roles
     optional: bool = False  # counts when matched, is not missed when not (the verb of "what did X warn")
     alts: frozenset[str] = frozenset()  # stems of words meaning the same in a role ('lawyer': 'attorney')
+    synonyms: frozenset[str] = frozenset()  # stems of words a paraphrase swaps for it ('regret': 'wish')
 
 
 @dataclass
@@ -532,7 +535,7 @@ class QuoteAsker:
         if not words:
             return None
         weights, counts = self._weights(reader, words)
-        topic = self._terms(topic_words, weights)
+        topic = [replace(t, synonyms=self._synonyms(t.word)) for t in self._terms(topic_words, weights)]
         # "Which coach said ...": the coach may be in the quote's sentence or in the speaker's roles.
         topic += [
             _Term(t.word, t.stem, t.weight, about_speaker=True)
@@ -658,6 +661,10 @@ class QuoteAsker:
             # Scaled to 0..1 so that "how much matched" means the same in small and large stores.
             weights[word] = max(idf / rarest, 0.05) * (0.8 if df == 0 else 1.0)
         return weights, dict(zip(words, counts, strict=True))
+
+    def _synonyms(self, word: str) -> frozenset[str]:
+        stem = self._stem.stem
+        return frozenset(stem(w) for w in synonyms(word) or synonyms(stem(word)))
 
     def _cues(self, verb: str) -> frozenset[str]:
         return frozenset(self._stem.stem(w) for w in _VERB_CUES.get(verb, ()))
@@ -830,6 +837,10 @@ class QuoteAsker:
                 m = 0.9 if t.about_speaker else SPEAKER_DESCRIBED_CREDIT
             elif t.alts and not t.alts.isdisjoint(f.text):
                 m = 0.8
+            elif t.synonyms and not t.synonyms.isdisjoint(f.text):
+                m = SYNONYM_CREDIT
+            elif t.synonyms and not t.synonyms.isdisjoint(f.context):
+                m = SYNONYM_CREDIT * f.context_credit
             else:
                 m = 0.3 if t.stem in f.title else 0.0
                 for word, credit in alternatives.get(t.stem, {}).items():
