@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
+from bot.quotes.model import NOTE_OPENERS
 from bot.quotes.synonyms import synonyms
 from bot.settings import QuoteSettings
 from bot.store.db import Database
@@ -92,6 +93,7 @@ REPORTED_WEIGHT = 0.3
 # (a role, "who led the dives that confirmed the find") is found, though less surely than in the
 # quote: the description is of the person, not of what they said.
 SPEAKER_DESCRIBED_CREDIT = 0.6
+NOTED_CREDIT = 0.7  # a word describing a speaker found in a note on them, not a role (see `notes`)
 LOOSE_FLOOR_NAMED = 0.3
 LOOSE_FLOOR_DESCRIBED = 0.6
 
@@ -177,7 +179,9 @@ def _role_alternatives(word: str) -> tuple[str, ...]:
     """Words a description may use instead of `word`: its synonyms as a role, and for an agent
     noun the verb it is made from ("the flower shop owner" is the one "who owns a flower shop",
     "the race leader" the one "who leads the race")."""
-    alts = _ROLE_WORDS.get(word, ())
+    alts = (*_ROLE_WORDS.get(word, ()), *_TITLE_INITIALS.get(word, ()))
+    if word in _INITIALS_OF:
+        alts = (*alts, _INITIALS_OF[word])
     if len(word) >= 5 and word.endswith(("er", "or")) and word not in _NOT_AGENT_NOUNS:
         bases = [word[:-2], word[:-1]]
         if word[-3] == word[-4]:
@@ -186,6 +190,12 @@ def _role_alternatives(word: str) -> tuple[str, ...]:
     return alts
 
 
+# Initials a title is written with in questions or in articles ("the CEO", "Chief executive X").
+_TITLE_INITIALS = {
+    "ceo": ("chief", "executive"), "cfo": ("chief", "financial"), "coo": ("chief", "operating"),
+    "cto": ("chief", "technology"), "mp": ("member", "parliament"), "md": ("managing", "director"),
+}  # fmt: skip
+_INITIALS_OF = {words[-1]: initials for initials, words in _TITLE_INITIALS.items()}  # the telling word
 _NOT_AGENT_NOUNS = wordset("former latter other mother father brother sister daughter member neither either")
 _ABBREVIATIONS = {"pm": "prime minister", "gov": "governor", "sen": "senator", "rep": "representative"}
 
@@ -580,7 +590,7 @@ class QuoteAsker:
             for c in pool:
                 words = asked.speaker_words.get(c.quote.speaker_id or -1)
                 if words is not None:
-                    fields[c.quote.id].speaker = words.described
+                    fields[c.quote.id].speaker = words.described | words.noted
         for c in pool:
             f = fields[c.quote.id]
             c.score = self._score(asked, c, f, alternatives)
@@ -912,7 +922,7 @@ class _SpeakerWords:
     """A speaker's names and descriptions as stems, computed once per speaker per question (only
     the words that may match the question, see `_keys`)."""
 
-    __slots__ = ("canonical", "canonical_size", "described", "generic_names", "names", "raw")
+    __slots__ = ("canonical", "canonical_size", "described", "generic_names", "names", "noted", "raw")
 
     def __init__(self, profile: SpeakerProfile, stem: TermStemmer, keys: frozenset[str]) -> None:
         # names: a whole name, a surname, a one-word alias ('KCNA'), an acronym of the name;
@@ -935,8 +945,15 @@ class _SpeakerWords:
         ]
         self.canonical_size = len(canonical_words)
         self.canonical = stem.stems(w for w in canonical_words if w[:3] in keys)
+        self.noted: set[str] = set()  # words of the article's notes on them ("who led the dives")
         for text in (profile.canonical_name, *profile.aliases, *profile.roles):
-            self.described |= terms(text)
+            if text.lower().startswith(NOTE_OPENERS):
+                raw = set(self.raw)
+                self.noted |= terms(text)
+                self.raw = raw  # a note's words are no name to forgive a typo against
+            else:
+                self.described |= terms(text)
+        self.noted -= self.described
         if profile.kind == "unnamed":
             return
         if canonical_words and canonical_words[-1][:3] in keys:
@@ -965,6 +982,8 @@ def _speaker_cover(ref: Sequence[_Term], words: _SpeakerWords | None, f: _Fields
             strong = True
         elif words is not None and (t.stem in words.described or not t.alts.isdisjoint(words.described)):
             m = 0.9
+        elif words is not None and (t.stem in words.noted or not t.alts.isdisjoint(words.noted)):
+            m = NOTED_CREDIT
         elif f is not None and (
             t.stem in f.context or t.stem in f.lead or not t.alts.isdisjoint(f.context | f.lead)
         ):

@@ -7,8 +7,9 @@ the quote's own sentence may share no word with it. The lead-in is kept with the
 question finds it; the quote's `context` stays the sentence around it.
 
 A sentence is a lead-in when it comes just before the quote's sentence (in the same paragraph or
-the one before), has no quotation marks, reports speech (a verb of saying) and is about the
-quote's speaker: it names them or opens with a pronoun.
+the one before), reports speech (a verb of saying) and is about the quote's speaker: it names them
+or opens with a pronoun, or, in the same paragraph, names no other speaker (an unnamed source is
+described, not named). Quotation marks in it are allowed only when it names the speaker.
 """
 
 from __future__ import annotations
@@ -61,14 +62,23 @@ def _with_lead(text: str, q: Quote, starts: list[int], forms: dict[str, tuple[st
         return q  # another quote opens the sentence: the sentence before introduces that one
     lo, hi = starts[k - 1], starts[k]
     lead = text[lo:hi].strip()
-    if not lead or len(lead) > MAX_LEAD_CHARS or _MARK.search(lead) or not _reports(lead):
+    if not lead or len(lead) > MAX_LEAD_CHARS or not _reports(lead):
         return q
     if text.count("\n", lo + len(lead), hi) > 2:
         return q
     names = forms.get(q.speaker, ())
-    if not (lead.lower().startswith(_PRONOUN_OPENERS) or any(n in lead for n in names)):
-        return q  # about someone else: `Kessler pleaded guilty.` before the prosecutor's quote
-    return replace(q, lead=lead)
+    named = any(n in lead for n in names)
+    if _MARK.search(lead) and not named:
+        return q  # somebody's words: a lead-in with quotes in it must name whose they are
+    same_paragraph = "\n" not in text[lo + len(lead) : hi]
+    if named or lead.lower().startswith(_PRONOUN_OPENERS):
+        return replace(q, lead=lead)
+    # `A Ghanaian official ... said the breakthrough came late. "It was the fees or the deal,"
+    # the official said.`: a description in the same paragraph, when nobody else is named.
+    others = (n for canonical, ns in forms.items() if canonical != q.speaker for n in ns)
+    if same_paragraph and not any(n in lead for n in others):
+        return replace(q, lead=lead)
+    return q  # about someone else: `Kessler pleaded guilty.` before the prosecutor's quote
 
 
 def _reports(sentence: str) -> bool:
