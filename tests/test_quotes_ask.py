@@ -156,6 +156,8 @@ async def top(asker: QuoteAsker, question: str, guild_id: int = GUILD) -> Answer
         ("According to the coast guard, how many fishermen came back?", "what", "the coast guard", ""),
         ("What was the army told to prepare for?", "what", "", ""),
         ("What message did visitors see on the site?", "what", "", ""),
+        ("Why didn't the harbour master report the damage?", "what", "the harbour master", ""),
+        ("Didn't Keller say he would resign?", "what", "Keller", ""),
         ("quotes about the storm", "topic", "", ""),
         ("storm damage repairs", "topic", "", ""),
     ],
@@ -168,6 +170,11 @@ def test_parse_question_forms(question: str, kind: str, speaker_ref: str, hint: 
 def test_parse_keeps_the_topic_words() -> None:
     assert parse_question("What did Keller say about the budget?").topic == "say about the budget"
     assert parse_question("What was the army told to prepare for?").topic == "the army told to prepare for"
+
+
+def test_parse_keeps_a_not_that_is_part_of_the_topic() -> None:
+    assert parse_question("Who said it isn't over?").topic == "said it is not over"
+    assert parse_question("Who said they won't pay?").topic == "said they will not pay"
 
 
 def test_parse_drops_kind_of_after_what() -> None:

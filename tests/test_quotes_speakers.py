@@ -671,3 +671,13 @@ def test_they_after_a_later_clause_s_plural_subject() -> None:
         'They said on Monday that the lessons would run "every summer we are open."'
     )
     assert speakers_of(text) == ["Omar Reyes", "the new managers"]
+
+
+def test_a_first_name_that_is_also_a_small_word_starts_a_name() -> None:
+    """`Per`, `Will`, `May` are prepositions and verbs in lower case, first names capitalised."""
+    text = (
+        "Chief executive Ingrid Lund blamed the cycle. "
+        "“The explanation is always the same,” said Per Ekstrom, a fund manager. "
+        "“We will stay,” said Will Hayes. “So will I,” said May Chen."
+    )
+    assert speakers_of(text) == ["Per Ekstrom", "Will Hayes", "May Chen"]

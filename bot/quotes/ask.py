@@ -138,6 +138,11 @@ def _inflected(bases: str) -> frozenset[str]:
 _SAY_VERBS = _inflected(_SAY_BASES) | wordset("said told")
 _SPEECH_VERBS = _inflected(_SPEECH_BASES) | _SAY_VERBS | wordset("thought meant found wrote felt")
 _VERBS = _SPEECH_VERBS | _inflected(_OTHER_BASES) | wordset("saw knew gave made did got")
+_CONTRACTED = {
+    "did": "did", "does": "does", "do": "do", "is": "is", "was": "was", "were": "were", "are": "are",
+    "has": "has", "have": "have", "had": "had", "wo": "will", "would": "would", "could": "could",
+    "ca": "can", "should": "should", "must": "must",
+}  # fmt: skip
 _DETERMINERS = wordset("the a an his her their its one this that")
 # "What did X compare Y to?": the quote says what Y is like, rarely that it compares.
 _VERB_CUES = {
@@ -223,7 +228,18 @@ class ParsedQuestion:
 
 def _raw_tokens(question: str) -> list[str]:
     tokens = [t.rstrip(".'’-") for t in _RAW_TOKEN.findall(question.replace("“", " ").replace("”", " "))]
-    tokens = [t for t in tokens if t]
+    # "Why didn't X plan to ...": the auxiliary and its 'not' are two words ("won't" is "will not").
+    split: list[str] = []
+    for t in tokens:
+        word = _low(t)
+        if word.endswith("n't") and word[:-3] in _CONTRACTED:
+            # Opening the question the 'not' belongs after the subject ("why did X not ..."),
+            # where no quote needs it; elsewhere it stays ("who said it is not over").
+            opening = not split or _low(split[-1]) in _WH
+            split += [_CONTRACTED[word[:-3]]] + ([] if opening else ["not"])
+        else:
+            split.append(t)
+    tokens = [t for t in split if t]
     # "what kind of kid is he": after 'what', 'kind of' only says a description is asked for (no
     # quote says it); in "not that kind of person" it is the writer's own words and stays.
     low = [fold(t) for t in tokens]

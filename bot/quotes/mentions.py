@@ -58,6 +58,8 @@ _STOP = words("""
     there here it he she they we i you him them us me near outside inside behind beyond across
     around toward towards via per amid among like unlike
     """)
+# Stop words that are also first names (`said Per Ekstrom`, `Will Hayes`, `May Chen`).
+_FIRST_NAMES_TOO = words("per will may")
 _OPENERS = FUNCTION_WORDS - _DETERMINERS - words("mr mrs ms dr he she it they we i you")
 SPEAKING_NOUNS = SOURCE_NOUNS | SPEECH_NOUNS | ROLE_NOUNS | ORG_WORDS | words("one another")
 _AGENT = re.compile(r"(?:[^aeiou]er|or|ist|ian|ant|ent|eer)s?$")
@@ -417,8 +419,8 @@ def _person_inside(words: Sequence[str]) -> bool:
 def _np_word(it: Item) -> bool:
     if it.kind != WORD:
         return False
-    if it.is_cap and it.low not in _STOP:
-        return True  # `Mira Tell`, `Nadia Post`: a capitalised word is a name, not a verb
+    if it.is_cap and (it.low not in _STOP or it.low in _FIRST_NAMES_TOO):
+        return True  # `Mira Tell`, `Nadia Post`, `Per Holm`: a capitalised word is a name, not a verb
     return it.low not in _STOP and it.low not in SPEECH_VERBS
 
 
