@@ -293,3 +293,15 @@ async def test_a_role_names_a_speaker_more_surely_than_a_note(db: Database) -> N
     )
     answers = await asker.ask(GUILD, "What did the foreign minister say?")
     assert answers and answers[0].speaker == "Henrik Dahl"
+
+
+def test_a_sentence_saying_where_or_what_a_speaker_was_is_a_note() -> None:
+    text = (
+        "In Antofagasta, Javier Morales was at work on the 11th floor of an office building. "
+        "Lena Holm was asked whether she was afraid.\n\n"
+        "“Everything was swinging,” Morales said. “Only once,” Holm replied."
+    )
+    extraction = extract_quotes(text)
+    notes = _speaker(extraction, "Javier Morales").notes
+    assert notes == ("who was at work on the 11th floor of an office building",)
+    assert _speaker(extraction, "Lena Holm").notes == ()

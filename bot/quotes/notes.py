@@ -47,8 +47,8 @@ _IRREGULAR_PAST = words(
     sold told thought saw did got broke chose drove froze hid hit hurt knew lay lit meant put quit
     read rose shot shut sang sank slept spoke stole struck swore threw understood woke wore"""
 )
-# `X was ...` may go on to a title (`was the mayor`) as well as a deed: left to the appositions.
-_NOT_PREDICATE = words("is was were are be been being")
+_NOT_PREDICATE = words("is was were are be been being")  # not a verb of their own after `had`
+_BE = words("is was were are")
 
 
 def add_notes(text: str, extraction: Extraction, starts: list[int] | None = None) -> Extraction:
@@ -166,7 +166,10 @@ def _subject_note(sentence: str, start: int, end: int) -> str | None:
     if i >= len(tokens):
         return None
     verb = tokens[i]
-    if not _is_past_or_present(verb) or verb.lower() in SPEECH_VERBS:
+    if verb in _BE:  # `In Antofagasta, Javier Morales was at work on the 11th floor ...`
+        if i + 1 >= len(tokens) or tokens[i + 1].lower() in SPEECH_VERBS:
+            return None  # `Holm was asked whether ...` reports speech
+    elif not _is_past_or_present(verb) or verb.lower() in SPEECH_VERBS:
         return None
     return _note("who " + predicate.strip())
 
