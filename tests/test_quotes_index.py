@@ -297,3 +297,20 @@ async def test_stored_context_is_the_writers_words_around_the_quote(db: Database
     await index_article(db, 0, article, FIRST)
     context = await db.fetchval("SELECT context FROM quotes WHERE text = 'a reckless gamble'")
     assert context == "Marsh called the closure “...”."
+
+
+@pytest.mark.asyncio
+async def test_which_asked_words_each_speaker_has(db: Database) -> None:
+    """The asker's cheap check of a who-question's words against candidates' names and roles."""
+    from bot.store.quotes import QuoteReader
+
+    article = await add_article(db, 1, "Trade pact")
+    await index_article(db, 1, article, FIRST)
+    stem = TermStemmer().stem
+    ids = dict(await db.fetchall("SELECT canonical_name, id FROM speakers WHERE guild_id = 1"))
+    marsh, keller = ids["Elena Marsh"], ids["Tomas Keller"]
+    terms = [stem("president"), stem("minister"), stem("keldor"), stem("banana")]
+    found = await db.run(lambda conn: QuoteReader(conn).speaker_terms_of(1, [marsh, keller], terms))
+    assert found == {marsh: {stem("president")}, keller: {stem("minister"), stem("keldor")}}
+    other_guild = await db.run(lambda conn: QuoteReader(conn).speaker_terms_of(2, [marsh, keller], terms))
+    assert other_guild == {}

@@ -602,11 +602,11 @@ class QuoteAsker:
         # "Which coach said ...", "who led the dives ...": the candidates' roles and notes may hold
         # the description.
         if asked.describes_speaker or (asked.kind == "who" and asked.topic):
-            self._read_profiles(reader, guild_id, asked, [c.quote.speaker_id for c in pool])
+            # Only which of the asked words each speaker has: one indexed lookup, not their profiles.
+            ids = sorted({c.quote.speaker_id for c in pool if c.quote.speaker_id is not None})
+            described = reader.speaker_terms_of(guild_id, ids, sorted({t.stem for t in asked.topic}))
             for c in pool:
-                words = asked.speaker_words.get(c.quote.speaker_id or -1)
-                if words is not None:
-                    fields[c.quote.id].speaker = words.described | words.noted
+                fields[c.quote.id].speaker = described.get(c.quote.speaker_id or -1, set())
         for c in pool:
             f = fields[c.quote.id]
             c.score = self._score(asked, c, f, alternatives)

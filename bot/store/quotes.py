@@ -740,6 +740,25 @@ class QuoteReader:
         )
         return [(int(r[0]), int(r[1])) for r in rows]
 
+    def speaker_terms_of(
+        self, guild_id: int, speaker_ids: Sequence[int], terms: Sequence[str]
+    ) -> dict[int, set[str]]:
+        """Which of these stems are words of each of these speakers' names, aliases and roles (seeks
+        on the primary key, however many speakers share a common word)."""
+        found: dict[int, set[str]] = {}
+        terms = sorted(set(terms))
+        if not terms or not speaker_ids:
+            return found
+        for chunk in _chunks(list(speaker_ids), _SQL_CHUNK - len(terms)):
+            rows = self._all(
+                "SELECT DISTINCT speaker_id, term FROM speaker_terms WHERE guild_id = ? "
+                f"AND term IN ({_marks(len(terms))}) AND speaker_id IN ({_marks(len(chunk))})",
+                (guild_id, *terms, *chunk),
+            )
+            for sid, term in rows:
+                found.setdefault(int(sid), set()).add(str(term))
+        return found
+
     def known_speaker_terms(self, guild_id: int, terms: Sequence[str]) -> set[str]:
         """Which of these stems are words of some speaker of the guild."""
         terms = sorted(set(terms))
