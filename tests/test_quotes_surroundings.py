@@ -172,10 +172,11 @@ ARTICLES = {
 }
 
 
-async def _store(db: Database) -> tuple[QuoteAsker, dict[str, int]]:
+async def _store(db: Database, articles: dict[str, str] = ARTICLES) -> tuple[QuoteAsker, dict[str, int]]:
+    """Every article stored and its quotes indexed in one guild; the asker and the article ids."""
     items = []
     ids: dict[str, int] = {}
-    for title, text in ARTICLES.items():
+    for title, text in articles.items():
         ids[title] = await ArticleRepo(db).insert(
             NewArticle(
                 guild_id=GUILD,
@@ -239,11 +240,7 @@ async def test_an_organisations_head_noun_alone_does_not_name_it_in_a_longer_des
         "“The parade route is closed from noon,” Harlow Police said in a statement.\n\n"
         "“The parade is safe, with 200 officers on the route,” said Police Chief Dana Reeve."
     )
-    article_id = await ArticleRepo(db).insert(
-        NewArticle(guild_id=GUILD, title="Parade", text=text, content_hash="p", url=None), (), "extractive"
-    )
-    await index_articles(db, GUILD, [(article_id, extract_quotes(text))])
-    asker = QuoteAsker(db, QuoteSettings())
+    asker = await _asker_for(db, text)
     chief = await asker.ask(GUILD, "What did the police chief say about the parade?")
     assert chief and chief[0].speaker == "Dana Reeve"
     force = await asker.ask(GUILD, "What did the police say about the parade?")
@@ -251,19 +248,8 @@ async def test_an_organisations_head_noun_alone_does_not_name_it_in_a_longer_des
 
 
 async def _asker_for(db: Database, text: str) -> QuoteAsker:
-    article_id = await ArticleRepo(db).insert(
-        NewArticle(
-            guild_id=GUILD,
-            title="t",
-            text=text,
-            content_hash=hashlib.sha256(text.encode()).hexdigest(),
-            url=None,
-        ),
-        (),
-        "extractive",
-    )
-    await index_articles(db, GUILD, [(article_id, extract_quotes(text))])
-    return QuoteAsker(db, QuoteSettings())
+    asker, _ = await _store(db, {"t": text})
+    return asker
 
 
 @pytest.mark.asyncio
