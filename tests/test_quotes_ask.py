@@ -691,3 +691,52 @@ async def test_what_x_compared_y_to_is_the_quote_saying_what_y_is_like(db: Datab
     asker = QuoteAsker(db, QuoteSettings())
     answer = await top(asker, "What did the harbour minister compare the new quay to?")
     assert "fortress" in answer.quote
+
+
+@pytest.mark.asyncio
+async def test_a_question_sharing_only_synonyms_with_the_quote_finds_it(db: Database) -> None:
+    """ "Who said the purchase was a mistake?" for '"Buying the stadium was an error," said Varga':
+    no word in common, so the search itself must look for the question's words and their synonyms
+    (the rerank only sees what the search found)."""
+    article = await add_article(db, GUILD, "Club sells its ground", "https://news.example/ground")
+    extraction = Extraction(
+        quotes=(
+            q(
+                "Buying the stadium was an error.",
+                "Ines Varga",
+                "“Buying the stadium was an error,” said Varga.",
+            ),
+            q("The fans will decide in May.", "Tom Brandt", "“The fans will decide in May,” Brandt said."),
+        ),
+        speakers=(
+            Speaker("Ines Varga", ("Varga",), (), "person"),
+            Speaker("Tom Brandt", ("Brandt",), (), "person"),
+        ),
+    )
+    await index_article(db, GUILD, article, extraction)
+    answer = await top(QuoteAsker(db, QuoteSettings()), "Who said the purchase was a mistake?")
+    assert answer.speaker == "Ines Varga"
+
+
+@pytest.mark.asyncio
+async def test_a_word_one_step_away_decides_between_quotes(db: Database) -> None:
+    """'win' is not a synonym of 'victory' but a kind of one (WordNet's hypernym): it counts for
+    less than a synonym, enough to tell two quotes with the question's other words apart."""
+    article = await add_article(db, GUILD, "Council vote on housing", "https://news.example/housing")
+    extraction = Extraction(
+        quotes=(
+            q("The result will hurt families.", "Ola Dahl", "“The result will hurt families,” Dahl said."),
+            q(
+                "Tonight's result is a victory for families.",
+                "Mia Stone",
+                "“Tonight's result is a victory for families,” Stone said.",
+            ),
+        ),
+        speakers=(
+            Speaker("Ola Dahl", ("Dahl",), (), "person"),
+            Speaker("Mia Stone", ("Stone",), (), "person"),
+        ),
+    )
+    await index_article(db, GUILD, article, extraction)
+    answer = await top(QuoteAsker(db, QuoteSettings()), "Who said the result was a win for families?")
+    assert answer.speaker == "Mia Stone"

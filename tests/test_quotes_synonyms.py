@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from bot.quotes.synonyms import TABLE, synonyms
+from bot.quotes.synonyms import NEAR_TABLE, TABLE, near, synonyms
 
 
-def _rows() -> list[list[str]]:
-    return [ln.split() for ln in TABLE.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+def _rows(table: Path = TABLE) -> list[list[str]]:
+    return [ln.split() for ln in table.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
 
 
 @pytest.mark.parametrize(
@@ -47,11 +48,12 @@ def test_rare_senses_stay_out() -> None:
     assert len(synonyms("run")) <= 8
 
 
-def test_file_is_well_formed_and_small() -> None:
-    text = TABLE.read_text(encoding="utf-8")
+@pytest.mark.parametrize("table", [TABLE, NEAR_TABLE])
+def test_file_is_well_formed_and_small(table: Path) -> None:
+    text = table.read_text(encoding="utf-8")
     assert text.startswith("#") and "Princeton University" in text.splitlines()[1]
-    assert TABLE.stat().st_size < 1_000_000
-    rows = _rows()
+    assert table.stat().st_size < 1_000_000
+    rows = _rows(table)
     assert len(rows) > 5000
     word = re.compile(r"^[a-z]{3,}(?:-[a-z]+)?$")
     for head, *syns in rows:
@@ -66,3 +68,24 @@ def test_licence_ships_beside_the_table() -> None:
 
 def test_proper_noun_pertainym_does_not_take_a_common_word() -> None:
     assert "manx" not in synonyms("man")  # Manx pertains to the Isle of Man, not to a man
+
+
+@pytest.mark.parametrize(
+    ("word", "other"),
+    [("win", "victory"), ("decide", "decision"), ("survive", "survival"), ("academic", "professor")],
+)
+def test_near_words_are_one_step_apart(word: str, other: str) -> None:
+    assert other in near(word) and word in near(other)
+
+
+def test_near_words_leave_out_verb_classes_and_broad_classes() -> None:
+    """A verb's hypernym ('change' for 'prepare') or a class with dozens of members is no paraphrase."""
+    assert "change" not in near("prepare")
+    assert "move" not in near("return")
+
+
+def test_inflected_and_irregular_forms_find_their_row() -> None:
+    assert synonyms("promised") == synonyms("promise")
+    assert "cease" in synonyms("stopped")
+    assert "child" in synonyms("children")
+    assert near("decided") == near("decide")

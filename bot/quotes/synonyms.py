@@ -14,19 +14,54 @@ from functools import cache
 from pathlib import Path
 
 TABLE = Path(__file__).with_name("synonyms.txt")
+# Words one step from a word in WordNet, between the top senses of both: its class ('win' ->
+# 'victory'), its derivations ('decide' -> 'decision'), similar adjectives. Looser than synonyms.
+NEAR_TABLE = Path(__file__).with_name("near.txt")
 
 
 @cache
-def _table() -> dict[str, tuple[str, ...]]:
-    """Read the table once, on first use, so importing the bot stays cheap."""
+def _table(path: Path = TABLE) -> dict[str, tuple[str, ...]]:
+    """Read a table once, on first use, so importing the bot stays cheap."""
     table: dict[str, tuple[str, ...]] = {}
-    for line in TABLE.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
             word, *syns = line.split()
             table[word] = tuple(syns)
     return table
 
 
+def _lookup(table: dict[str, tuple[str, ...]], word: str) -> tuple[str, ...]:
+    """The row of `word` or of its base form: questions inflect ('promised', 'children'), the
+    tables hold base forms (irregular ones are rows of their own, see tools/build_synonyms.py)."""
+    found = table.get(word)
+    if found is not None:
+        return found
+    for suffix, ends in _SUFFIXES:
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            root = word[: -len(suffix)]
+            for end in ends:
+                found = table.get(root + end)
+                if found is not None:
+                    return found
+            if suffix in ("ed", "ing") and len(root) > 2 and root[-1] == root[-2]:
+                found = table.get(root[:-1])  # 'stopped' -> 'stop'
+                if found is not None:
+                    return found
+    return ()
+
+
+# WordNet's detachment rules, most specific first.
+_SUFFIXES = (
+    ("ies", ("y",)), ("ches", ("ch",)), ("shes", ("sh",)), ("sses", ("ss",)), ("xes", ("x",)),
+    ("s", ("",)), ("ing", ("", "e")), ("ed", ("", "e")), ("er", ("", "e")), ("est", ("", "e")),
+)  # fmt: skip
+
+
 def synonyms(word: str) -> tuple[str, ...]:
-    """The words that stand in for `word` (lower-case, base form), most frequent first, or none."""
-    return _table().get(word, ())
+    """The words that stand in for `word` (lower-case), most frequent first, or none."""
+    return _lookup(_table(), word)
+
+
+def near(word: str) -> tuple[str, ...]:
+    """The words one step from `word` (see NEAR_TABLE), most frequent first, or none."""
+    return _lookup(_table(NEAR_TABLE), word)
