@@ -51,16 +51,14 @@ def test_it_refers_to_an_organisation() -> None:
 
 def test_continuation_paragraph_inherits_the_speaker() -> None:
     text = (
-        "Judge Mara Lune was blunt. “This court will not wait,” she said.\n\n"
-        "“The parties have had a year.”"
+        "Judge Mara Lune was blunt. “This court will not wait,” she said.\n\n“The parties have had a year.”"
     )
     assert speakers_of(text) == ["Mara Lune", "Mara Lune"]
 
 
 def test_quote_after_a_statement_sentence_belongs_to_its_author() -> None:
     text = (
-        "Senator Hal Brigg issued a statement on the closure. "
-        '"Hundreds of jobs will be lost in our towns."'
+        'Senator Hal Brigg issued a statement on the closure. "Hundreds of jobs will be lost in our towns."'
     )
     assert speakers_of(text) == ["Hal Brigg"]
 
@@ -87,8 +85,7 @@ def test_canonical_name_is_the_fullest_form_without_titles() -> None:
 
 def test_title_alone_resolves_to_the_titled_person() -> None:
     text = (
-        "Prime Minister Ken Watari visited the flooded towns. "
-        '"Help is on the way," the prime minister said.'
+        'Prime Minister Ken Watari visited the flooded towns. "Help is on the way," the prime minister said.'
     )
     ex = extract_quotes(text)
     assert [q.speaker for q in ex.quotes] == ["Ken Watari"]
@@ -139,10 +136,7 @@ def test_leading_determiner_is_not_part_of_a_name() -> None:
 
 
 def test_a_common_word_opening_a_sentence_is_not_a_name() -> None:
-    text = (
-        "Some residents left the valley. Others stayed behind. "
-        '"We will not leave our farms," they said.'
-    )
+    text = 'Some residents left the valley. Others stayed behind. "We will not leave our farms," they said.'
     assert "Others" not in [q.speaker for q in extract_quotes(text).quotes]
 
 
@@ -681,3 +675,24 @@ def test_a_first_name_that_is_also_a_small_word_starts_a_name() -> None:
         "“We will stay,” said Will Hayes. “So will I,” said May Chen."
     )
     assert speakers_of(text) == ["Per Ekstrom", "Will Hayes", "May Chen"]
+
+
+def test_a_second_role_joined_by_and_is_kept() -> None:
+    """'said Dr. Ana Vos, a chemist at Utrecht and the project's lead author': readers ask for
+    "the lead author", so both roles of the apposition are kept."""
+    text = "“The signal is real,” said Dr. Ana Vos, a chemist at Utrecht and the project's lead author."
+    sp = extract_quotes(text).speakers[0]
+    assert any("lead author" in r for r in sp.roles) and any("chemist" in r for r in sp.roles)
+
+
+def test_an_apposition_with_a_relative_clause_is_the_opening_phrase() -> None:
+    """'Ivo Berg, a marine biologist at the institute who was not involved in the work, called it ...':
+    the role is 'a marine biologist at the institute', not 'the work' that ends the clause."""
+    text = (
+        "Ivo Berg, a marine biologist at the institute who was not involved in the work, called the "
+        "result “interesting but early.”"
+    )
+    sp = extract_quotes(text).speakers[0]
+    assert sp.canonical == "Ivo Berg"
+    assert any("marine biologist" in r for r in sp.roles)
+    assert not any(r.strip().lower() in ("work", "the work") for r in sp.roles)

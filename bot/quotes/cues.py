@@ -36,10 +36,12 @@ _CONJUNCTIONS = words("and but yet so")
 _NOT_IN_SUBJECT = words(
     """that which who whom what where when why how if than because while although though is was
     were are be been has have had do does did not to into about over after before during since
-    until it he she they we i you him them us me there""")
+    until it he she they we i you him them us me there"""
+)
 _NOUNABLE = SPEECH_NOUNS | words(
     """term terms call calls note notes claim claims answer reply response warning promise question
-    quote word remark comment charge plea vow boast complaint joke read""")
+    quote word remark comment charge plea vow boast complaint joke read"""
+)
 # Verbs whose object is the listener, never the speaker (`told The Post`, `asked Smith`).
 _OBJECT_VERBS = words("told tell tells telling asked asks ask warned warns urged urges informed assured")
 _NOUN_DETERMINERS = words(
@@ -49,13 +51,15 @@ _PASSIVE = words("been was were is are be being")
 _ADVERBS = words(
     """also later then once famously previously recently earlier reportedly simply just only further
     again finally quickly bluntly has have had would will could might may did does do not never
-    often always later subsequently then-""")
+    often always later subsequently then-"""
+)
 # Words opening a comma-separated part that is an adverbial, not a subject or an apposition.
 _ADVERBIAL = words(
     """in on at after before during while when as since despite following speaking according
     with without for from by to under over through although though because if but and yet so
     however meanwhile asked who which whose where near outside inside behind beyond across around
-    toward towards via per amid among like unlike""")
+    toward towards via per amid among like unlike"""
+)
 _SOURCE_PHRASES = (("according", "to"), ("in", "the", "words", "of"), ("quoting",), ("quoted",))
 _DASHES = frozenset("—–-")
 # Letters after a name that are not part of it (`Mark Tedeschi, QC`).
@@ -107,8 +111,10 @@ def _is_passive(items: Sequence[Item], v: int, lo: int) -> bool:
 
 
 def _skip_adverbs_back(items: Sequence[Item], k: int, lo: int) -> int:
-    while k >= lo and items[k].kind == WORD and (
-        items[k].low in _ADVERBS or (items[k].low.endswith("ly") and not items[k].is_cap)
+    while (
+        k >= lo
+        and items[k].kind == WORD
+        and (items[k].low in _ADVERBS or (items[k].low.endswith("ly") and not items[k].is_cap))
     ):
         k -= 1
     return k
@@ -150,6 +156,19 @@ def subject_before(items: Sequence[Item], lo: int, end: int) -> tuple[Mention | 
         phrase = phrase_before(items, ce - 1, cs)
         whole = bool(phrase) and phrase[0].start == items[cs].start
         m = analyse(phrase) if phrase else None
+        if (
+            m is not None
+            and m.kind == COMMON
+            and not whole
+            and first.low in _ROLE_OPENERS
+            and any(items[x].low in ("who", "whose") for x in range(cs, ce))
+        ):
+            # `Wrobel, a lunar geologist at the university who was not involved in the study,`:
+            # the apposition is the phrase that opens the chunk, not the one that ends it
+            opening = phrase_after(items, cs, ce)
+            m_open = analyse(opening) if opening else None
+            if m_open is not None and m_open.kind == COMMON:
+                m = m_open
         if m is None:
             if found:
                 break
@@ -188,11 +207,20 @@ def _np_forward(items: Sequence[Item], i: int, hi: int) -> tuple[Mention | None,
         elif _valid_name(m) and m2 is not None and m2.kind == COMMON:
             role = m2.text
             j = j + 1 + len(nxt)
+            # `Helena Marsh, a planetary scientist at Leicester and the mission's principal
+            # investigator`: a second role joined by `and`
+            if j + 2 < hi and items[j].low == "and" and items[j + 1].low in _ROLE_OPENERS:
+                more = phrase_after(items, j + 1, hi)
+                m3 = analyse(more) if more else None
+                if m3 is not None and m3.kind == COMMON:
+                    role = f"{role} and {m3.text}"
+                    j = j + 1 + len(more)
             if j < hi and items[j].kind == PUNCT and items[j].text == ",":
                 j += 1
     return m, role, j
 
 
+_ROLE_OPENERS = words("the a an its his her their")
 _SOURCE_FIRST = frozenset(p[0] for p in _SOURCE_PHRASES)
 # Nouns of a spoken or written message: `The message from X was clear: "..."`.
 _MESSAGE_NOUNS = words(
@@ -207,9 +235,7 @@ def _source_phrase_at(items: Sequence[Item], i: int, hi: int) -> int:
         return 0
     for phrase in _SOURCE_PHRASES:
         n = len(phrase)
-        if i + n <= hi and all(
-            items[i + t].kind == WORD and items[i + t].low == phrase[t] for t in range(n)
-        ):
+        if i + n <= hi and all(items[i + t].kind == WORD and items[i + t].low == phrase[t] for t in range(n)):
             if phrase == ("quoted",) and not (i + 1 < hi and items[i + 1].low in ("by",)):
                 continue
             return n + (1 if phrase == ("quoted",) else 0)
@@ -258,8 +284,10 @@ def right_attribution(items: Sequence[Item], k: int, hi: int) -> Attribution | N
         # A comma may add the occasion: `" – Ian Broadbent, on his side's promotion hopes.`
         m, role, j = _np_forward(items, i, hi)
         rest = items[j:hi]
-        if m is not None and m.kind == NAME and (
-            all(it.kind == PUNCT for it in rest) or (rest[0].kind == PUNCT and rest[0].text == ",")
+        if (
+            m is not None
+            and m.kind == NAME
+            and (all(it.kind == PUNCT for it in rest) or (rest[0].kind == PUNCT and rest[0].text == ","))
         ):
             return Attribution(m, items[i - 1].text, "right", role=role)
     return None
@@ -443,7 +471,9 @@ def _subject_of_verb(items: Sequence[Item], v: int, k: int, lo: int) -> Attribut
     participle = participle_of(verb)
     # `..., writing "..."`, `issued a statement saying "..."`: the clause's subject speaks.
     if participle and (
-        before < lo or items[before].kind == PUNCT or items[before].low in ("and", "by")
+        before < lo
+        or items[before].kind == PUNCT
+        or items[before].low in ("and", "by")
         or items[before].low in SPEECH_NOUNS
     ):
         return Attribution(None, cue, "left", needs_subject=True)
