@@ -696,3 +696,25 @@ def test_an_apposition_with_a_relative_clause_is_the_opening_phrase() -> None:
     assert sp.canonical == "Ivo Berg"
     assert any("marine biologist" in r for r in sp.roles)
     assert not any(r.strip().lower() in ("work", "the work") for r in sp.roles)
+
+
+def test_a_role_owned_by_a_country_before_the_name_is_kept() -> None:
+    """'Denmark's foreign minister, Henrik Vinter, paid tribute': the possessive country opens the
+    role as 'the' would, and a reader asks for 'the foreign minister'."""
+    text = (
+        "Denmark's foreign minister, Henrik Vinter, paid tribute, calling her “a quiet architect of peace.”"
+    )
+    sp = extract_quotes(text).speakers[0]
+    assert sp.canonical == "Henrik Vinter"
+    assert "Denmark's foreign minister" in sp.roles
+
+
+def test_a_bodys_apposition_lets_its_head_noun_name_it_later() -> None:
+    """'Norland Media Group, the broadcaster's parent company, said ...' and later '"…," the company
+    said': the apposition is the group's role, so 'the company' is the group, not a new speaker."""
+    text = (
+        "Norland Media Group, the broadcaster's parent company, said on Monday that talks had failed.\n\n"
+        "“We regret the outcome,” the company said."
+    )
+    ex = extract_quotes(text)
+    assert [q.speaker for q in ex.quotes] == ["Norland Media Group"]

@@ -19,6 +19,7 @@ from bot.quotes.lexicon import (
     HONORIFICS,
     NAMING_VERBS,
     NEWSMAKER_NOUNS,
+    ORG_WORDS,
     ROLE_NOUNS,
     SPEECH_NOUNS,
     SPEECH_VERBS,
@@ -67,9 +68,7 @@ _LEAD = 1
 _SUBJECT_PRONOUNS = words("he she it they we i")
 # Verbs that give something a name; with `the` right before the quote the quote is that name.
 _NAME_GIVING = words("call calls called calling name names named dub dubs dubbed nickname nicknamed")
-_TERM_NOUNS = words(
-    "phrase term word label nickname slogan expression moniker epithet catchphrase motto"
-)
+_TERM_NOUNS = words("phrase term word label nickname slogan expression moniker epithet catchphrase motto")
 _PRONOUN_GENDER = {"he": "m", "his": "m", "him": "m", "himself": "m", "she": "f", "her": "f", "herself": "f"}
 _POSSESSIVE_END = re.compile(r"['’]s?$")
 _NAME_JOINERS = words("of de al bin van von la le da du del &")
@@ -81,7 +80,8 @@ _CLAUSE_OPENERS = words(
     """in on at after before during while when since despite following according with without for
     from by to under over through although though because if yesterday today last this asked
     speaking writing having given unlike amid among like outside inside near behind beyond across
-    around toward towards later earlier afterwards once upon""")
+    around toward towards later earlier afterwards once upon"""
+)
 _RELATIVES = words("who whom whose which where that")
 # Words opening a comma-enclosed insert that comes before the subject (`..., as fans demanded, he`).
 _INSERTS = _CLAUSE_OPENERS | words("as including especially not even")
@@ -240,13 +240,14 @@ def _term_apposition(items: tuple[Item, ...], k: int) -> bool:
     return not (j + 2 < len(items) and items[j + 2].low in SPEECH_VERBS)
 
 
-def _apposed_role(items: tuple[Item, ...], j: int) -> Mention | None:
-    """`, a nurse who ...` / `, the club's captain,` right after a name: a description of them."""
+def _apposed_role(items: tuple[Item, ...], j: int, org: bool = False) -> Mention | None:
+    """`, a nurse who ...` / `, the club's captain,` right after a name: a description of them
+    (of a body: `, the operators' association,`)."""
     if j + 2 >= len(items) or items[j].text != "," or items[j + 1].low not in _APPOSITION_OPENERS:
         return None
     phrase = phrase_after(items, j + 1, len(items))
     m = analyse(phrase) if phrase else None
-    if m is None or m.kind != COMMON or m.head not in ROLE_NOUNS or m.gender == "p":
+    if m is None or m.kind != COMMON or m.head not in (ORG_WORDS if org else ROLE_NOUNS) or m.gender == "p":
         return None
     return m
 
@@ -258,7 +259,7 @@ def _bare_role(text: str) -> str:
     return rest if rest and first.lower() in _APPOSITION_OPENERS else text
 
 
-def _preposed_role(items: tuple[Item, ...], b: int, cut: int) -> Mention | None:
+def _preposed_role(items: tuple[Item, ...], b: int, cut: int, org: bool = False) -> Mention | None:
     """`The festival director, NAME,` / `Its chair, NAME, warned`: a role set before a full name
     between commas (or the name ends the sentence: `said the finance minister, NAME.`).
 
@@ -269,19 +270,41 @@ def _preposed_role(items: tuple[Item, ...], b: int, cut: int) -> Mention | None:
     if cut < len(items) and items[cut].text not in (",", ".", ";", ")"):
         return None  # `After meeting the coach, NAME said`: no apposition
     o = b - 2
-    while o >= 0 and b - 2 - o < 6 and items[o].kind == WORD and items[o].low not in _APPOSITION_OPENERS:
+    while o >= 0 and b - 2 - o < 6 and items[o].kind == WORD and not _opens_role(items, o):
         o -= 1
-    if o < 0 or items[o].kind != WORD or items[o].low not in _APPOSITION_OPENERS or o == b - 2:
+    if o < 0 or items[o].kind != WORD or not _opens_role(items, o) or o == b - 2:
         return None
     phrase = list(items[o : b - 1])
+    if items[o].low not in _APPOSITION_OPENERS:
+        # `Denmark's foreign minister, NAME,`: the owner is part of the role, and the phrase
+        # reader stops at it
+        m = analyse(phrase[1:])
+        if m is None or m.kind != COMMON or m.gender == "p" or m.head not in ROLE_NOUNS | TITLES:
+            return None
+        return replace(m, text=" ".join(it.text for it in phrase), start=phrase[0].start)
     if phrase_after(items, o, b - 1) != phrase:
         return None
     m = analyse(phrase)
-    if m is None or m.kind != COMMON or m.gender == "p":
+    if m is None or m.kind != COMMON or (m.gender == "p" and not org):
         return None
+    if org:
+        return m if m.head in ORG_WORDS else None
     if m.head not in ROLE_NOUNS and (m.head not in TITLES or m.head in HONORIFICS):
         return None
     return m
+
+
+def _opens_role(items: tuple[Item, ...], o: int) -> bool:
+    """An article or possessive determiner, or a place or body's possessive opening a sentence
+    or clause (`Denmark's foreign minister`, `the club's captain` is read from `the`)."""
+    it = items[o]
+    if it.low in _APPOSITION_OPENERS:
+        return True
+    return (
+        it.is_cap
+        and _POSSESSIVE_END.search(it.text) is not None
+        and (o == 0 or items[o - 1].kind != WORD or items[o - 1].low in ("and", "but", "while"))
+    )
 
 
 def _owned_role_then_given_name(items: tuple[Item, ...], i: int, end: int, role: Mention) -> bool:
@@ -373,9 +396,7 @@ class _Reader:
         self.text = text
         self.raw = find_quote_spans(text)
         self.starts = raw_sentence_starts(text)
-        self.windows = quote_windows(
-            text, self.raw, self.starts, back=_LOOKBACK + 1, ahead=1, lead=_LEAD
-        )
+        self.windows = quote_windows(text, self.raw, self.starts, back=_LOOKBACK + 1, ahead=1, lead=_LEAD)
         self.items = build_items(text, self.raw, self.windows)
         self.sentences = split_sentences(text, self.items, frozenset(lo for lo, _ in self.windows))
         self.table = AliasTable()
@@ -404,7 +425,7 @@ class _Reader:
         low = strip_possessive(it.low)
         if low in FUNCTION_WORDS or low in WEEKDAYS_MONTHS:
             return False  # `He's`, `Whoever`
-        first = i == 0 or (sent.items[i - 1].kind in (PUNCT, QUOTE) and sent.items[i - 1].text in "—:\"(")
+        first = i == 0 or (sent.items[i - 1].kind in (PUNCT, QUOTE) and sent.items[i - 1].text in '—:"(')
         if not first:
             return True
         if self._used_lower(low):
@@ -473,22 +494,24 @@ class _Reader:
                         cut += 1
                         continue
                     break
-                if wanted is not None and (cut - b < 2 or not any(
-                    strip_possessive(it.low) in wanted for it in items[i:cut]
-                )):
+                if wanted is not None and (
+                    cut - b < 2 or not any(strip_possessive(it.low) in wanted for it in items[i:cut])
+                ):
                     i = max(cut, i + 1)
                     continue
                 key = tuple(it.text for it in items[b:cut])
                 if key in parsed:
                     known = parsed[key]
-                    m = None if known is None else replace(
-                        known, start=items[b].start, end=items[cut - 1].end
+                    m = (
+                        None
+                        if known is None
+                        else replace(known, start=items[b].start, end=items[cut - 1].end)
                     )
                 else:
                     m = parsed[key] = analyse(items[b:cut])
                 if m is not None and m.kind == NAME and m.name:
                     found.append((si, m))
-                    role = None if m.org else _apposed_role(items, cut) or _preposed_role(items, b, cut)
+                    role = _apposed_role(items, cut, m.org) or _preposed_role(items, b, cut, m.org)
                     if role is not None:
                         appositions[m.start] = role
                     kin = None if m.org else _relative_of(items, b, m)
@@ -502,7 +525,12 @@ class _Reader:
             if si >= 0:
                 self.info[si].mentions.append((m.start, ent))
             role = appositions.get(m.start)
-            if role is not None and ent.kind == PERSON:
+            if role is not None and ent.kind == ORGANISATION:
+                # `The operators' association, Rotterdam Terminal Group,`: `the association` later
+                bare = _bare_role(role.text)
+                if bare.lower() not in (r.lower() for r in ent.roles):
+                    ent.roles.append(bare)
+            elif role is not None and ent.kind == PERSON:
                 # `Amina Yusuf, a nurse who ...`: a person, and `the nurse` later means her.
                 bare = _bare_role(role.text)
                 if bare.lower() not in (r.lower() for r in ent.roles):
@@ -538,12 +566,16 @@ class _Reader:
         if i < len(items) and items[i].kind == QUOTE:
             return None
         first = items[i] if i < len(items) else None
-        opener = first is not None and first.kind == WORD and (
-            first.low in _CLAUSE_OPENERS
-            or (
-                first.low.endswith(("ing", "ed"))
-                and first.low not in _DET_START
-                and not self._modifies_a_name(items, i + 1)
+        opener = (
+            first is not None
+            and first.kind == WORD
+            and (
+                first.low in _CLAUSE_OPENERS
+                or (
+                    first.low.endswith(("ing", "ed"))
+                    and first.low not in _DET_START
+                    and not self._modifies_a_name(items, i + 1)
+                )
             )
         )
         if opener:
@@ -574,15 +606,20 @@ class _Reader:
         j = i + len(phrase)
         if m is not None and m.kind == COMMON:
             # `A resident of Kilbride village, Seamus Rourke, 70, said`: the apposed name speaks.
-            while j < min(len(items), i + len(phrase) + 4) and items[j].kind == WORD and (
-                items[j].low not in SPEECH_VERBS and not items[j].low.endswith(("ed", "ly"))
+            while (
+                j < min(len(items), i + len(phrase) + 4)
+                and items[j].kind == WORD
+                and (items[j].low not in SPEECH_VERBS and not items[j].low.endswith(("ed", "ly")))
             ):
                 j += 1
         if m is not None and m.kind == COMMON and j + 1 < len(items) and items[j].text == ",":
             nxt = phrase_after(items, j + 1, len(items))
             m2 = analyse(nxt) if nxt else None
-            if m2 is not None and m2.kind == NAME and not m2.org and (
-                len(m2.name) >= 2 or _owned_role_then_given_name(items, i, j + 1 + len(nxt), m)
+            if (
+                m2 is not None
+                and m2.kind == NAME
+                and not m2.org
+                and (len(m2.name) >= 2 or _owned_role_then_given_name(items, i, j + 1 + len(nxt), m))
             ):
                 return m2  # not `The mayor of Rochester, Michigan,`: a place
         time_first = m is not None and m.kind == COMMON and m.head in _TIME_NOUNS
@@ -613,9 +650,7 @@ class _Reader:
             return close is not None and self.text[close - 1] == ","
         return it.kind == PUNCT and it.text == ","
 
-    def resolve(
-        self, m: Mention | None, si: int, pos: int, prefer: Entity | None = None
-    ) -> Entity | None:
+    def resolve(self, m: Mention | None, si: int, pos: int, prefer: Entity | None = None) -> Entity | None:
         if m is None:
             return None
         if m.kind == PRONOUN:
@@ -705,9 +740,7 @@ class _Reader:
         info = self.info[si]
         # `Livni, he said, has denounced ...`: the name before a parenthetical `he said` is what
         # is reported on, never the one reporting.
-        told_of = {
-            e.eid for p, e in info.mentions if p < pos and _PARENTHETICAL.fullmatch(self.text, p, pos)
-        }
+        told_of = {e.eid for p, e in info.mentions if p < pos and _PARENTHETICAL.fullmatch(self.text, p, pos)}
         here: list[Entity] = []
         subject = info.subject
         if (
@@ -746,7 +779,8 @@ class _Reader:
                 # subject is trusted as it is (`Fatiya is busy. "...," she says.`).
                 subject = None if depth == 0 or depth >= len(levels) else self.info[si - depth].subject
                 agreeing = [
-                    e for e in agreeing
+                    e
+                    for e in agreeing
                     if e.gender or e.titled or e.eid in self.spoke or (e is subject and e.kind == PERSON)
                 ]
             if agreeing:
@@ -914,18 +948,22 @@ class _Reader:
             if it.kind == WORD and it.low in _PRONOUN_GENDER:
                 after = words[n + 1] if n + 1 < len(words) else None
                 reporting = after is not None and after.low in SPEECH_VERBS  # `Livni, he said,`
-                tells = it in nxt or (
-                    it.low in ("he", "she")
-                    and prev is not None
-                    and prev.low in _CLAUSE_JOINERS
-                    and not reporting
-                ) or (
-                    # `said her usual journey`, `played his last match`: a possessive before a noun.
-                    it.low in ("his", "her")
-                    and after is not None
-                    and after.kind == WORD
-                    and after.low not in FUNCTION_WORDS
-                    and after.low not in _NOT_AFTER_POSSESSIVE
+                tells = (
+                    it in nxt
+                    or (
+                        it.low in ("he", "she")
+                        and prev is not None
+                        and prev.low in _CLAUSE_JOINERS
+                        and not reporting
+                    )
+                    or (
+                        # `said her usual journey`, `played his last match`: a possessive before a noun.
+                        it.low in ("his", "her")
+                        and after is not None
+                        and after.kind == WORD
+                        and after.low not in FUNCTION_WORDS
+                        and after.low not in _NOT_AFTER_POSSESSIVE
+                    )
                 )
                 if tells:
                     ent.gender = _PRONOUN_GENDER[it.low]
@@ -1112,8 +1150,11 @@ class _Reader:
             q = items[k]
             prev = items[k - 1] if k > 0 else None
             partial = bool(re.match(r"\W*[a-z]", q.text)) or (
-                prev is not None and prev.kind == WORD and prev.low not in SPEECH_VERBS
-                and not prev.is_cap and _word_count(q.text) <= 8
+                prev is not None
+                and prev.kind == WORD
+                and prev.low not in SPEECH_VERBS
+                and not prev.is_cap
+                and _word_count(q.text) <= 8
             )
             self.found.append(_Found(self.raw[q.qi], si, ent, mention, cue, partial))
             if ent is not None:
@@ -1172,8 +1213,11 @@ class _Reader:
 
     def build(self) -> Extraction:
         names = {
-            w for f in self.found if f.entity is not None and f.entity.kind != UNNAMED
-            for w in f.entity.name if len(w) > 1
+            w
+            for f in self.found
+            if f.entity is not None and f.entity.kind != UNNAMED
+            for w in f.entity.name
+            if len(w) > 1
         }
         far = self.far_sentences(names)
         if far:
