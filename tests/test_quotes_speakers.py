@@ -718,3 +718,15 @@ def test_a_bodys_apposition_lets_its_head_noun_name_it_later() -> None:
     )
     ex = extract_quotes(text)
     assert [q.speaker for q in ex.quotes] == ["Norland Media Group"]
+
+
+def test_a_place_owned_title_may_end_in_capitals() -> None:
+    """'Peru's Minister for Water Resources, Ana Quispe,': after a place's possessive and a title
+    word the capitals belong to the title ('The mayor of Rochester, Michigan,' stays a place)."""
+    text = (
+        "Peru's Minister for Water Resources, Ana Quispe, signed the deal.\n\n"
+        "Quispe described it as “a new beginning.”"
+    )
+    sp = extract_quotes(text).speakers[0]
+    assert sp.canonical == "Ana Quispe"
+    assert "Peru's Minister for Water Resources" in sp.roles

@@ -265,7 +265,12 @@ def _preposed_role(items: tuple[Item, ...], b: int, cut: int, org: bool = False)
 
     A role ending in a capitalised word is left alone: in `The mayor of Rochester, Michigan,` the
     words after the comma complete a place, they name no one."""
-    if b < 3 or cut - b < 2 or items[b - 1].text != "," or items[b - 2].is_cap:
+    if (
+        b < 3
+        or cut - b < 2
+        or items[b - 1].text != ","
+        or (items[b - 2].is_cap and not _owned_title(items, b))
+    ):
         return None
     if cut < len(items) and items[cut].text not in (",", ".", ";", ")"):
         return None  # `After meeting the coach, NAME said`: no apposition
@@ -292,6 +297,17 @@ def _preposed_role(items: tuple[Item, ...], b: int, cut: int, org: bool = False)
     if m.head not in ROLE_NOUNS and (m.head not in TITLES or m.head in HONORIFICS):
         return None
     return m
+
+
+def _owned_title(items: tuple[Item, ...], b: int) -> bool:
+    """`Indonesia's Minister for Maritime Affairs, NAME`: a title owned by a place may end in
+    capitals (a place's name after it cannot, as in `The mayor of Rochester, Michigan,`)."""
+    for o in range(b - 3, max(-1, b - 9), -1):
+        if items[o].kind != WORD:
+            return False
+        if _opens_role(items, o) and items[o].low not in _APPOSITION_OPENERS:
+            return items[o + 1].low in TITLES
+    return False
 
 
 def _opens_role(items: tuple[Item, ...], o: int) -> bool:
