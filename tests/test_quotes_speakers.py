@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.quotes import extract_quotes
 
 
@@ -730,3 +732,26 @@ def test_a_place_owned_title_may_end_in_capitals() -> None:
     sp = extract_quotes(text).speakers[0]
     assert sp.canonical == "Ana Quispe"
     assert "Peru's Minister for Water Resources" in sp.roles
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "role"),
+    [
+        ("Her editor at Fenwick Press, Daniel Osei-Bonsu, called it “her best book.”", "Daniel Osei-Bonsu",
+         "editor at Fenwick Press"),
+        ("A spokesman at the Ministry of Health, Omar Haddad, said: “We are ready.”", "Omar Haddad",
+         "spokesman at the Ministry of Health"),
+    ],
+)  # fmt: skip
+def test_a_role_held_at_a_body_or_owned_by_someone_may_end_in_capitals(
+    text: str, name: str, role: str
+) -> None:
+    sp = extract_quotes(text).speakers[0]
+    assert sp.canonical == name
+    assert role in sp.roles
+
+
+def test_a_place_after_a_role_is_not_a_name() -> None:
+    """'The mayor of Rochester, Michigan, said': Michigan completes the place; it gets no role."""
+    ex = extract_quotes("The mayor of Rochester, Michigan, said “no.”")
+    assert all(not sp.roles for sp in ex.speakers if sp.canonical == "Michigan")

@@ -275,8 +275,13 @@ def _preposed_role(items: tuple[Item, ...], b: int, cut: int, org: bool = False)
     if cut < len(items) and items[cut].text not in (",", ".", ";", ")"):
         return None  # `After meeting the coach, NAME said`: no apposition
     o = b - 2
-    while o >= 0 and b - 2 - o < 6 and items[o].kind == WORD and not _opens_role(items, o):
+    while o >= 0 and b - 2 - o < 8 and items[o].kind == WORD and not _opens_role(items, o):
         o -= 1
+    while o > 0 and items[o].low == "the" and items[o - 1].low in ("at", "of", "for"):
+        # `A spokesman at the Ministry of Health`: that `the` opens the body, not the role
+        o -= 1
+        while o >= 0 and b - 2 - o < 8 and items[o].kind == WORD and not _opens_role(items, o):
+            o -= 1
     if o < 0 or items[o].kind != WORD or not _opens_role(items, o) or o == b - 2:
         return None
     phrase = list(items[o : b - 1])
@@ -300,14 +305,23 @@ def _preposed_role(items: tuple[Item, ...], b: int, cut: int, org: bool = False)
 
 
 def _owned_title(items: tuple[Item, ...], b: int) -> bool:
-    """`Indonesia's Minister for Maritime Affairs, NAME`: a title owned by a place may end in
-    capitals (a place's name after it cannot, as in `The mayor of Rochester, Michigan,`)."""
+    """`Indonesia's Minister for Maritime Affairs, NAME`, `Her editor at Fenwick Press, NAME`: a
+    role owned by a place or a person, or one held at a body, may end in capitals (a place's name
+    after a role cannot, as in `The mayor of Rochester, Michigan,`)."""
     for o in range(b - 3, max(-1, b - 9), -1):
         if items[o].kind != WORD:
             return False
+        if items[o].low == "at" and not items[o].is_cap:
+            nxt = o + 2 if items[o + 1].low == "the" else o + 1
+            return nxt < b - 1 and items[nxt].is_cap
+        if items[o].low in _OWNERS:
+            return True
         if _opens_role(items, o) and items[o].low not in _APPOSITION_OPENERS:
             return items[o + 1].low in TITLES
     return False
+
+
+_OWNERS = words("his her their its")
 
 
 def _opens_role(items: tuple[Item, ...], o: int) -> bool:
