@@ -755,3 +755,14 @@ def test_a_place_after_a_role_is_not_a_name() -> None:
     """'The mayor of Rochester, Michigan, said': Michigan completes the place; it gets no role."""
     ex = extract_quotes("The mayor of Rochester, Michigan, said “no.”")
     assert all(not sp.roles for sp in ex.speakers if sp.canonical == "Michigan")
+
+
+def test_an_owned_role_before_a_lone_given_name_is_its_role() -> None:
+    """'His wife, Morag, remembers ...': a reader asks what 'his wife' said."""
+    text = (
+        "“It was nothing,” Ewan Bell says.\n\n"
+        "His wife, Morag, remembers it differently. “He was white,” she says."
+    )
+    ex = extract_quotes(text)
+    morag = next(s for s in ex.speakers if s.canonical == "Morag")
+    assert "wife" in morag.roles

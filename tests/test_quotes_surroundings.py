@@ -54,6 +54,27 @@ def test_the_writers_sentence_about_a_speaker_is_a_note() -> None:
     assert notes == ("who led the survey that mapped the fault",)
 
 
+def test_the_next_sentence_about_them_with_a_pronoun_is_a_note() -> None:
+    """'For 30 years, Ewan Bell kept the Skarra light. When it was automated, he was the last
+    keeper to leave.': the writer goes on about the same person; 'the keeper' should find him."""
+    text = (
+        "For 30 years, Ewan Bell kept the Skarra light. When it was automated, he was the last keeper "
+        "to leave.\n\n“The winters were hard,” Bell says."
+    )
+    notes = _speaker(extract_quotes(text), "Ewan Bell").notes
+    assert notes == ("who kept the Skarra light", "who was the last keeper to leave")
+
+
+def test_a_next_sentence_reporting_speech_or_naming_another_is_no_note() -> None:
+    text = (
+        "Ewan Bell kept the Skarra light. He said the winters were hard. Ewan Bell kept the Hood light. "
+        "Then Mia Lund, his deputy, took over, and she was the last keeper.\n\n"
+        "“Hard,” Bell says. “Yes,” Lund says."
+    )
+    notes = _speaker(extract_quotes(text), "Ewan Bell").notes
+    assert notes == ("who kept the Skarra light", "who kept the Hood light")
+
+
 def test_reported_speech_is_not_a_note() -> None:
     """What someone said is not who they are: it would point any question on the topic at them."""
     text = (
@@ -141,7 +162,9 @@ def test_a_lead_with_quotes_in_it_must_name_the_speaker() -> None:
 def test_labelled_quotes_get_the_same_surroundings() -> None:
     text = "Quell said the bypass had emptied the street. “Nobody walks past any more,” she said."
     start = text.index("Nobody")
-    quote = Quote("Nobody walks past any more", start, start + 26, "Marta Quell", None, "said", False, True, "")  # noqa: E501
+    quote = Quote(
+        "Nobody walks past any more", start, start + 26, "Marta Quell", None, "said", False, True, ""
+    )
     labelled = Extraction(
         (quote,),
         (Speaker("Marta Quell", ("Quell",), (), "person"),),

@@ -267,7 +267,7 @@ def _preposed_role(items: tuple[Item, ...], b: int, cut: int, org: bool = False)
     words after the comma complete a place, they name no one."""
     if (
         b < 3
-        or cut - b < 2
+        or cut - b < 1
         or items[b - 1].text != ","
         or (items[b - 2].is_cap and not _owned_title(items, b))
     ):
@@ -284,6 +284,8 @@ def _preposed_role(items: tuple[Item, ...], b: int, cut: int, org: bool = False)
             o -= 1
     if o < 0 or items[o].kind != WORD or not _opens_role(items, o) or o == b - 2:
         return None
+    if cut - b < 2 and items[o].low not in ("his", "her", "their"):
+        return None  # a lone name only after an owned role: `His wife, Morag,`
     phrase = list(items[o : b - 1])
     if items[o].low not in _APPOSITION_OPENERS:
         # `Denmark's foreign minister, NAME,`: the owner is part of the role, and the phrase

@@ -49,6 +49,8 @@ _IRREGULAR_PAST = words(
 )
 _NOT_PREDICATE = words("is was were are be been being")  # not a verb of their own after `had`
 _BE = words("is was were are")
+# A sentence whose subject is `he` or `she`, after at most one short clause: `In 1998, he was ...`.
+_PRONOUN_SUBJECT = re.compile(r"^\s*(?:(?P<lead>[A-Z][^,;:?!\"“”\n]{0,70}),\s*)?(?:[Hh]e|[Ss]he)\s+")
 
 
 def add_notes(text: str, extraction: Extraction, starts: list[int] | None = None) -> Extraction:
@@ -92,13 +94,20 @@ def speaker_notes(
         hi = starts[k + 1] if k + 1 < len(starts) else len(text)
         sentence = text[lo:hi]
         note = _relative_note(sentence, end - lo)
+        subject = None
         if note is None and not _MARK.search(sentence):
-            note = _subject_note(sentence, start - lo, end - lo)
-        if note is not None:
-            kept = found.setdefault(canonical, [])
-            if note not in kept and len(kept) < MAX_NOTES:
-                kept.append(note)
-    return found
+            note = subject = _subject_note(sentence, start - lo, end - lo)
+        notes = [note]
+        if subject is not None and k + 1 < len(starts):
+            # the writer goes on about them in the next sentence: `He was the last keeper.`
+            after = text[starts[k + 1] : starts[k + 2] if k + 2 < len(starts) else len(text)]
+            if not _MARK.search(after) and not _named_spans(after, forms):
+                notes.append(_pronoun_note(after))
+        kept = found.setdefault(canonical, [])
+        for n in notes:
+            if n is not None and n not in kept and len(kept) < MAX_NOTES:
+                kept.append(n)
+    return {c: ns for c, ns in found.items() if ns}
 
 
 def _forms(speakers: Sequence[Speaker]) -> dict[str, str]:
@@ -158,7 +167,20 @@ def _subject_note(sentence: str, start: int, end: int) -> str | None:
     lead = _APPOSITION_THEN.match(rest)
     if lead is None or _speaks(lead.group()):
         return None
-    predicate = rest[lead.end() :]
+    return _predicate_note(rest[lead.end() :])
+
+
+def _pronoun_note(sentence: str) -> str | None:
+    """`When the light was automated in 1998, he was the last keeper to leave.` right after a
+    sentence about the speaker: the pronoun is them, and the predicate describes them too."""
+    m = _PRONOUN_SUBJECT.match(sentence)
+    if m is None or _speaks(m.group("lead") or ""):
+        return None
+    return _predicate_note(sentence[m.end() :])
+
+
+def _predicate_note(predicate: str) -> str | None:
+    """`led the dives ...`, `was at work on the 11th floor`: a note, unless it reports speech."""
     tokens = _WORD.findall(predicate)
     i = 0
     while i < len(tokens) and tokens[i] in _ADVERBS:
