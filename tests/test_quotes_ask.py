@@ -740,3 +740,48 @@ async def test_a_word_one_step_away_decides_between_quotes(db: Database) -> None
     await index_article(db, GUILD, article, extraction)
     answer = await top(QuoteAsker(db, QuoteSettings()), "Who said the result was a win for families?")
     assert answer.speaker == "Mia Stone"
+
+
+@pytest.mark.asyncio
+async def test_how_did_x_describe_her_is_answered_by_what_x_called_her(db: Database) -> None:
+    """"How did Ortega describe her?": the answer is the fragment of a sentence with a verb of naming
+    ('called her "the conscience of this block"'), not his longer quote, whichever verb it used."""
+    article = await add_article(db, GUILD, "Baker dies at 91", "https://news.example/baker")
+    extraction = Extraction(
+        quotes=(
+            q(
+                "the conscience of this block.",
+                "Tomás Ortega",
+                "Father Tomás Ortega called her “the conscience of this block.”",
+                partial=True,
+            ),
+            q(
+                "She fed half the street and never asked for a penny back from anyone.",
+                "Tomás Ortega",
+                "“She fed half the street and never asked for a penny back from anyone,” Ortega said.",
+            ),
+        ),
+        speakers=(Speaker("Tomás Ortega", ("Ortega", "Father Tomás Ortega"), ("Father",), "person"),),
+    )
+    await index_article(db, GUILD, article, extraction)
+    answer = await top(QuoteAsker(db, QuoteSettings()), "How did Ortega describe her?")
+    assert answer.quote == "the conscience of this block."
+
+
+@pytest.mark.asyncio
+async def test_father_is_a_priests_title(db: Database) -> None:
+    """'Father Tomás Ortega' is the one "the priest" means (and 'Rev.', 'pastor', 'vicar')."""
+    article = await add_article(db, GUILD, "Parish news", "https://news.example/parish")
+    extraction = Extraction(
+        quotes=(
+            q("We will keep the doors open.", "Tomás Ortega", "“We will keep the doors open,” Ortega said."),
+            q("We will keep the shop open.", "Ana Lima", "“We will keep the shop open,” Lima said."),
+        ),
+        speakers=(
+            Speaker("Tomás Ortega", ("Ortega", "Father Tomás Ortega"), ("Father",), "person"),
+            Speaker("Ana Lima", ("Lima",), ("baker",), "person"),
+        ),
+    )
+    await index_article(db, GUILD, article, extraction)
+    answer = await top(QuoteAsker(db, QuoteSettings()), "What did the priest say he would keep open?")
+    assert answer.speaker == "Tomás Ortega"

@@ -766,3 +766,24 @@ def test_an_owned_role_before_a_lone_given_name_is_its_role() -> None:
     ex = extract_quotes(text)
     morag = next(s for s in ex.speakers if s.canonical == "Morag")
     assert "wife" in morag.roles
+
+
+def test_an_occupation_past_the_word_list_is_a_role() -> None:
+    """'said meteorologist Erin Vale': occupations are an open class; '-ist', '-ician' and
+    '-ographer' nouns before a name are roles like 'coach' or 'spokeswoman'."""
+    text = (
+        "The warning came 14 minutes before the storm, said meteorologist Erin Vale.\n\n"
+        "“It was enough,” Vale said."
+    )
+    sp = extract_quotes(text).speakers[0]
+    assert sp.canonical == "Erin Vale"
+    assert "meteorologist" in sp.roles
+
+
+def test_a_role_naming_a_body_in_capitals_then_lower_case_nouns_is_whole() -> None:
+    """'The chair of the NSW Farmers grains committee, NAME,': the nouns after the body's capitals
+    still belong to the role (none of them is a verb)."""
+    text = "The chair of the NSW Farmers grains committee, Helen Aster, said growers were “on a knife-edge”."
+    sp = extract_quotes(text).speakers[0]
+    assert sp.canonical == "Helen Aster"
+    assert "chair of the NSW Farmers grains committee" in sp.roles

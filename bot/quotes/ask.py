@@ -88,6 +88,8 @@ SYNONYM_CREDIT = 0.7  # a word found as one of its synonyms (see `synonyms`)
 NEAR_CREDIT = 0.5  # ... as a word one step from it ('win' for 'victory', see `near`)
 # "What did X post?": a quote whose sentence has the verb asked about ranks above X's others.
 VERB_CREDIT = 0.06
+NAMING_CREDIT = 0.15  # "how did X describe Y": a fragment whose sentence has the verb (see `_rank`)
+NAMING_MAX_WORDS = 2  # ... when Y is a word or two
 # A quote whose sentence names nobody the question names as its speaker keeps this share of its score
 # when the question names someone ("what did Ishiba say": they would be named), more when it only
 # describes them ("what did the outside expert say": the sentence may just say 'he said').
@@ -133,7 +135,7 @@ _SPEECH_BASES = """
     insist explain note urge vow announce report reply respond answer joke refuse feel thank credit
     criticise criticize defend dismiss welcome confirm estimate worry fear stress emphasise emphasize
     complain acknowledge concede recommend consider label brand dub characterise characterize object
-    question condemn slam hail tout
+    question condemn slam hail tout assess react summarise summarize
     """
 _OTHER_BASES = "see know like need offer give make do rate rank get"
 
@@ -160,6 +162,7 @@ _VERB_CUES = {
     verb: ("like", "akin", "resemble", "reminds", "similar")
     for verb in ("compare", "compares", "compared", "liken", "likens", "likened")
 }
+_NAMING_VERBS = _inflected("call describe label brand dub term characterise characterize") | wordset("termed")
 _REPORTED = wordset("say says said saying tell tells told telling")
 _BE = wordset("is was were are be been")
 _FILLERS = wordset("so and ok okay hey please parley bot um well")
@@ -182,13 +185,12 @@ _ROLE_GROUPS = (
     "doctor dr physician", "captain capt", "lieutenant lt",
     "councillor councilor cllr councilman councilwoman",
     "mother mum mom", "father dad", "expert specialist", "chairman chairwoman chairperson chair",
-    "boss chief head", "owner proprietor",
+    "boss chief head", "owner proprietor", "priest father fr reverend rev pastor vicar",
 )  # fmt: skip
-_ROLE_WORDS = {
-    word: tuple(other for other in group.split() if other != word)
-    for group in _ROLE_GROUPS
-    for word in group.split()
-}
+_ROLE_WORDS: dict[str, tuple[str, ...]] = {}
+for _group in _ROLE_GROUPS:  # a word in two groups ('father') takes the others of both
+    for _word in _group.split():
+        _ROLE_WORDS[_word] = (*_ROLE_WORDS.get(_word, ()), *(o for o in _group.split() if o != _word))
 
 
 def _role_alternatives(word: str) -> tuple[str, ...]:
@@ -504,6 +506,7 @@ class _Asked:
     loose_described: bool = False  # the `loose` words describe someone ("the outside expert"), not name them
     # A topic word searched with its synonyms ('jail' OR 'prison'): the expression, its match count.
     widened: dict[str, tuple[str, int]] = field(default_factory=dict)
+    naming: frozenset[str] = frozenset()  # "how did X describe Y": stems of the naming verb asked
 
 
 class QuoteAsker:
@@ -580,6 +583,10 @@ class QuoteAsker:
             for t in self._terms(topic_words, weights)
         ]
         widened = self._widened(reader, [t.word for t in topic])
+        # only when little else is asked: "how did X describe the link between A and B" is about A, B
+        named_by_verb = set(_words(parsed.verb)) & _NAMING_VERBS and len(topic_words) <= NAMING_MAX_WORDS
+        naming = self._naming_stems() if named_by_verb else frozenset()
+        keys |= _keys(naming)
         keys |= _keys(
             s for t in topic for s in (*t.synonyms, *t.near)
         )  # a candidate's 'buying' for 'purchase'
@@ -614,6 +621,7 @@ class QuoteAsker:
             describes_speaker=bool(hint_words),
             loose_described=_is_description(parsed.speaker_ref),
             widened=widened,
+            naming=naming,
         )
 
     def _rank(self, reader: QuoteReader, guild_id: int, asked: _Asked, pool: list[_Candidate]) -> None:
@@ -648,6 +656,10 @@ class QuoteAsker:
                 t.stem in f.text or t.stem in f.context or not t.alts.isdisjoint(f.text) for t in asked.verb
             ):
                 c.score = min(1.0, c.score + VERB_CREDIT)
+            if asked.naming and c.quote.partial and not asked.naming.isdisjoint(f.near or f.context):
+                # "How did the priest describe her?": the answer is the words he called her, a
+                # fragment in a sentence with that verb ('called her "the conscience of this block"')
+                c.score = min(1.0, c.score + NAMING_CREDIT)
         if asked.kind == "who" and asked.topic:
             self._pool_by_speaker(asked, pool, fields, alternatives)
         pool.sort(key=lambda c: (-c.score, -(c.retrieval or 0.0), -c.quote.id))
@@ -713,6 +725,11 @@ class QuoteAsker:
     def _synonyms(self, word: str, table: Callable[[str], tuple[str, ...]]) -> frozenset[str]:
         stem = self._stem.stem
         return frozenset(stem(w) for w in table(word) if w not in _TOO_COMMON)
+
+    def _naming_stems(self) -> frozenset[str]:
+        """ "How did X describe Y?" is answered by what X called Y, labelled or branded it: any verb
+        of naming in the fragment's sentence will do."""
+        return frozenset(self._stem.stem(w) for w in _NAMING_VERBS)
 
     def _widened(self, reader: QuoteReader, words: Sequence[str]) -> dict[str, tuple[str, int]]:
         """Topic words to search together with their synonyms: a reader who remembers 'jail' for

@@ -20,11 +20,11 @@ from bot.quotes.lexicon import (
     NAMING_VERBS,
     NEWSMAKER_NOUNS,
     ORG_WORDS,
-    ROLE_NOUNS,
     SPEECH_NOUNS,
     SPEECH_VERBS,
     TITLES,
     WEEKDAYS_MONTHS,
+    is_role_noun,
     words,
 )
 from bot.quotes.mentions import (
@@ -247,7 +247,12 @@ def _apposed_role(items: tuple[Item, ...], j: int, org: bool = False) -> Mention
         return None
     phrase = phrase_after(items, j + 1, len(items))
     m = analyse(phrase) if phrase else None
-    if m is None or m.kind != COMMON or m.head not in (ORG_WORDS if org else ROLE_NOUNS) or m.gender == "p":
+    if (
+        m is None
+        or m.kind != COMMON
+        or (m.head not in ORG_WORDS if org else not is_role_noun(m.head))
+        or m.gender == "p"
+    ):
         return None
     return m
 
@@ -291,19 +296,44 @@ def _preposed_role(items: tuple[Item, ...], b: int, cut: int, org: bool = False)
         # `Denmark's foreign minister, NAME,`: the owner is part of the role, and the phrase
         # reader stops at it
         m = analyse(phrase[1:])
-        if m is None or m.kind != COMMON or m.gender == "p" or m.head not in ROLE_NOUNS | TITLES:
+        if (
+            m is None
+            or m.kind != COMMON
+            or m.gender == "p"
+            or (not is_role_noun(m.head) and m.head not in TITLES)
+        ):
             return None
         return replace(m, text=" ".join(it.text for it in phrase), start=phrase[0].start)
-    if phrase_after(items, o, b - 1) != phrase:
+    read = phrase_after(items, o, b - 1)
+    if read != phrase and not _noun_tail(phrase, len(read)):
         return None
     m = analyse(phrase)
     if m is None or m.kind != COMMON or (m.gender == "p" and not org):
         return None
     if org:
         return m if m.head in ORG_WORDS else None
-    if m.head not in ROLE_NOUNS and (m.head not in TITLES or m.head in HONORIFICS):
+    if not is_role_noun(m.head) and (m.head not in TITLES or m.head in HONORIFICS):
         return None
     return m
+
+
+def _noun_tail(phrase: list[Item], k: int) -> bool:
+    """`The chair of the NSW Farmers grains committee`: the phrase reader stops after the capitals
+    (a lower-case word after a name is usually its verb), but lower-case nouns up to the comma
+    still belong to the phrase when none of them can be a verb or a function word."""
+    tail = phrase[k:]
+    return (
+        k >= 2
+        and phrase[k - 1].is_cap
+        and all(
+            it.kind == WORD
+            and not it.is_cap
+            and it.low not in FUNCTION_WORDS
+            and it.low not in SPEECH_VERBS
+            and not it.low.endswith(("ed", "ing", "ly"))
+            for it in tail
+        )
+    )
 
 
 def _owned_title(items: tuple[Item, ...], b: int) -> bool:
@@ -344,7 +374,7 @@ def _owned_role_then_given_name(items: tuple[Item, ...], i: int, end: int, role:
     a lone name between commas is that person (no place follows `his wife,`)."""
     return (
         items[i].low in ("his", "her", "their")
-        and role.head in ROLE_NOUNS
+        and is_role_noun(role.head)
         and end < len(items)
         and items[end].text == ","
     )
@@ -576,7 +606,7 @@ class _Reader:
     @staticmethod
     def _role_word(it: Item) -> bool:
         low = it.low.rstrip(".")
-        return low in TITLES or low in ROLE_NOUNS or (it.is_cap and low.endswith(("an", "ese", "ish")))
+        return low in TITLES or is_role_noun(low) or (it.is_cap and low.endswith(("an", "ese", "ish")))
 
     # -- subjects and pronouns -----------------------------------------------------------------
 
@@ -673,7 +703,7 @@ class _Reader:
         if j >= len(items) or items[j].kind != WORD:
             return False
         nxt = items[j]
-        return nxt.is_cap or nxt.low.rstrip(".") in TITLES or nxt.low in ROLE_NOUNS
+        return nxt.is_cap or nxt.low.rstrip(".") in TITLES or is_role_noun(nxt.low)
 
     def _comma_at(self, it: Item) -> bool:
         """A comma of the writer, or one inside the marks of a quote (`"a farce," she said`)."""
@@ -749,8 +779,8 @@ class _Reader:
             for it in reversed(self.sentences[back].items):
                 if it.start >= pos or it.kind != WORD or it.is_cap:
                     continue
-                noun = it.low[:-1] if it.low.endswith("s") and it.low[:-1] in ROLE_NOUNS else it.low
-                if noun in ROLE_NOUNS and noun not in TITLES:
+                noun = it.low[:-1] if it.low.endswith("s") and is_role_noun(it.low[:-1]) else it.low
+                if is_role_noun(noun) and noun not in TITLES:
                     text = f"one {noun}"
                     return self.table.resolve(Mention(text, pos, pos, COMMON, role=noun, head=noun), pos)
         return None
@@ -867,7 +897,7 @@ class _Reader:
                 return
             if e.kind == UNNAMED:
                 # `The woman, who asked not to be named, said ...`, `A senior aide resigned`.
-                if named_only or not e.roles or not (e.gender or e.roles[0] in ROLE_NOUNS):
+                if named_only or not e.roles or not (e.gender or is_role_noun(e.roles[0])):
                     return
             elif e.kind != PERSON:
                 return

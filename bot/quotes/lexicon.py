@@ -49,7 +49,8 @@ _IRREGULAR = {
 }
 
 # Verbs that introduce direct speech ("...," she said / he told reporters: "...").
-_SPEECH_BASES = sorted(words("""
+_SPEECH_BASES = sorted(
+    words("""
 say tell add state remark write tweet warn insist recall explain note ask reply respond declare
 announce argue claim comment conclude continue acknowledge admit observe exclaim shout yell cry
 whisper joke quip muse sigh concede confirm deny emphasise emphasize stress suggest urge vow promise
@@ -61,7 +62,8 @@ plead advise instruct order tell inform assure reassure recommend propose allege
 conclude hail welcome laugh chuckle announce
 speak summarise summarize sum put chat admit deny blame read
 dismiss denounce slam decry deride lambast mock ridicule
-"""))
+""")
+)
 
 SPEECH_VERBS: frozenset[str] = frozenset(
     form for base in _SPEECH_BASES for form in (_IRREGULAR.get(base) or _inflect(base))
@@ -70,19 +72,22 @@ SPEECH_VERBS: frozenset[str] = frozenset(
 # Verbs that name or label rather than report: `a group called "X"` is a name, not speech.
 NAMING_VERBS: frozenset[str] = words(
     """called dubbed named labelled labeled termed titled entitled nicknamed branded known
-    listed styled billed marketed""")
+    listed styled billed marketed"""
+)
 
 # Verbs whose object is a description in quotes: `called him a "puppet"`, `described her as "..."`.
 DESCRIBING_VERBS: frozenset[str] = words(
     """called calling calls call described describing describes describe characterized characterised
     characterizing characterising dubbed labelled labeled branded termed accused accusing
-    referred referring""")
+    referred referring"""
+)
 
 # Nouns that carry speech: `in a statement`, `issued a statement`, `a post reads`.
 SPEECH_NOUNS: frozenset[str] = words(
     """statement statements remarks comments interview speech post posting tweet tweets message
     letter note email e-mail address testimony report blog column op-ed editorial press
-    conference briefing release announcement""")
+    conference briefing release announcement"""
+)
 
 PRONOUNS: dict[str, str] = {
     "he": "m",
@@ -120,7 +125,8 @@ NATIONALITIES: frozenset[str] = words("""
     """)
 
 # Words before a name that are titles: dropped from the canonical name, kept as the role.
-TITLES: frozenset[str] = words("""
+TITLES: frozenset[str] = (
+    words("""
     president vice prime minister premier chancellor secretary senator sen sen. representative rep
     rep. congressman congresswoman governor gov gov. mayor ambassador administrator director
     general gen gen. colonel col col. lieutenant lt lt. captain capt capt. sergeant sgt sgt.
@@ -135,7 +141,9 @@ TITLES: frozenset[str] = words("""
     supreme associate assistant acting interim former late then executive managing
     senior junior chief-executive head trustee commissioner auditor solicitor barrister
     qc kc sc esq jr jr. sr sr. mx mx. dj master
-    """) | DEMONYMS
+    """)
+    | DEMONYMS
+)
 
 # Roles of the people news is about: `the actress said`, `the former champion said` point back to
 # someone already named, unlike `the man` or `the officer`, who are often never named.
@@ -172,6 +180,20 @@ ROLE_NOUNS: frozenset[str] = words("""
     sources insider insiders counterpart predecessor successor rival opponent ally teammate
     campaigner pensioner commuter shopper customer patient resident
     """)
+
+# Occupations past the list above, by their endings: 'meteorologist', 'technician', 'photographer'.
+_OCCUPATION_ENDINGS = ("ist", "ician", "ographer")
+_NOT_OCCUPATIONS = words(
+    "persist consist subsist desist whilst amongst checklist playlist wishlist shortlist blacklist waitlist"
+)
+
+
+def is_role_noun(word: str) -> bool:
+    """A noun for what someone is (`coach`, `meteorologist`): read as a role before or beside a name."""
+    if word in ROLE_NOUNS:
+        return True
+    return len(word) >= 7 and word.endswith(_OCCUPATION_ENDINGS) and word not in _NOT_OCCUPATIONS
+
 
 # Common nouns that make an unnamed source (`a spokesperson`, `officials`, `one senior official`).
 SOURCE_NOUNS: frozenset[str] = ROLE_NOUNS | words("""
@@ -223,7 +245,8 @@ NAME_PARTICLES: frozenset[str] = words(
 WEEKDAYS_MONTHS: frozenset[str] = words(
     """monday tuesday wednesday thursday friday saturday sunday january february march april may
     june july august september october november december jan feb mar apr jun jul aug sep sept oct
-    nov dec""")
+    nov dec"""
+)
 
 MALE_TITLES: frozenset[str] = words(
     "mr mr. sir lord king prince duke baron count father brother son husband uncle nephew "

@@ -31,6 +31,7 @@ from bot.quotes.lexicon import (
     SPEECH_VERBS,
     TITLES,
     WEEKDAYS_MONTHS,
+    is_role_noun,
     words,
 )
 from bot.quotes.tokens import PUNCT, QUOTE, WORD, Item
@@ -42,7 +43,8 @@ COMMON = "common"
 # Words that may open a phrase before its noun but are not part of it.
 _LEADING = words(
     """as when but and then while although though because after before so yet meanwhile however
-    also still since if once where with without whereas later finally instead meanwhile""")
+    also still since if once where with without whereas later finally instead meanwhile"""
+)
 _DETERMINERS = words(
     "the a an one two three four five some several many most all both his her its their our this "
     "that these those another each every any no"
@@ -63,10 +65,14 @@ _FIRST_NAMES_TOO = words("per will may")
 _OPENERS = FUNCTION_WORDS - _DETERMINERS - words("mr mrs ms dr he she it they we i you")
 SPEAKING_NOUNS = SOURCE_NOUNS | SPEECH_NOUNS | ROLE_NOUNS | ORG_WORDS | words("one another")
 _AGENT = re.compile(r"(?:[^aeiou]er|or|ist|ian|ant|ent|eer)s?$")
-_NOT_AGENTS = words(
-    """together altogether whether rather other others another either neither further however
+_NOT_AGENTS = (
+    words(
+        """together altogether whether rather other others another either neither further however
     never ever former latter later after under over cover silver winter summer number member
-    percent moment government agent event content extent intent parent""") - ROLE_NOUNS
+    percent moment government agent event content extent intent parent"""
+    )
+    - ROLE_NOUNS
+)
 
 
 def speaking_noun(noun: str) -> bool:
@@ -170,9 +176,7 @@ def looks_org(words: Sequence[str]) -> bool:
     lows = [strip_possessive(w).lower().rstrip(".") for w in words]
     if any(w in ORG_WORDS for w in lows):
         return True
-    return len(words) == 1 and bool(
-        _ACRONYM.match(words[0]) or words[0].endswith((".com", ".org", ".net"))
-    )
+    return len(words) == 1 and bool(_ACRONYM.match(words[0]) or words[0].endswith((".com", ".org", ".net")))
 
 
 def _split_given_name(run: list[str]) -> int:
@@ -193,7 +197,7 @@ def _name_suffix(words: list[str]) -> int:
         w = words[i - 1]
         low = w.lower()
         if w[:1].isupper() or ("-" in w and w.split("-")[-1][:1].isupper()):
-            if (_title_like(w) or low in ROLE_NOUNS) and i < len(words):
+            if (_title_like(w) or is_role_noun(low)) and i < len(words):
                 break  # `Envoy Lars Ek`, `Coach Bram Velde`
             if _title_like(w) and i == len(words) and low.rstrip(".") in {"qc", "kc", "sc", "jr", "sr"}:
                 i -= 1
@@ -264,9 +268,11 @@ def _analyse(items: Sequence[Item]) -> Mention | None:
         toks = toks[1:]
         start = words[0].start
         text = " ".join(w.text for w in words)
-    if all(w.is_cap for w in words) and not any(
-        _title_like(t) or t.lower() in ROLE_NOUNS for t in toks[:-1]
-    ) and not _title_like(toks[-1]):
+    if (
+        all(w.is_cap for w in words)
+        and not any(_title_like(t) or is_role_noun(t.lower()) for t in toks[:-1])
+        and not _title_like(toks[-1])
+    ):
         # The common case, a bare capitalised name (`Ishiba`, `Elena Marsh`, `Microsoft`).
         owner = [k for k, t in enumerate(toks[:-1]) if _POSSESSIVE.search(t)]
         role = ""
@@ -282,8 +288,10 @@ def _analyse(items: Sequence[Item]) -> Mention | None:
         if name[0] == "The" and len(name) > 1:
             name = name[1:]
         single = name[0].lower()
-        if len(name) == 1 and not role and (
-            (single in SOURCE_NOUNS and single not in ORG_WORDS) or nationality_noun(single)
+        if (
+            len(name) == 1
+            and not role
+            and ((single in SOURCE_NOUNS and single not in ORG_WORDS) or nationality_noun(single))
         ):
             # `Officials at the course said`, `The Norwegian, who missed out, ...`: common nouns.
             return _describe(text, start, end, toks, [])
@@ -323,7 +331,7 @@ def _analyse(items: Sequence[Item]) -> Mention | None:
             len(name_words) >= 3
             and role_words
             and role_words[-1].lower() not in TITLES
-            and role_words[-1].lower() not in ROLE_NOUNS  # `actress Taraji P. Henson`
+            and not is_role_noun(role_words[-1].lower())  # `actress Taraji P. Henson`
         ):
             cut2 = _split_given_name(name_words)
             role_words, name_words = role_words + name_words[:cut2], name_words[cut2:]
@@ -349,7 +357,7 @@ def _analyse(items: Sequence[Item]) -> Mention | None:
                 # `Pakistan's government`: the body is named by the whole phrase.
                 body = tuple(x for x in head if x.lower() not in ("the", "a", "an"))
                 return Mention(text, start, end, NAME, name=body, org=True, gender="n")
-            if noun not in ROLE_NOUNS and noun not in TITLES:
+            if not is_role_noun(noun) and noun not in TITLES:
                 j = i
                 while j > 0 and head[j - 1][:1].isupper() and not _title_like(head[j - 1]):
                     j -= 1
@@ -427,12 +435,10 @@ def _np_word(it: Item) -> bool:
 def _verbish(it: Item) -> bool:
     """Lower-case words that are probably verbs or adverbs, where a subject phrase must end."""
     low = it.low
-    if it.is_cap or low in ROLE_NOUNS or low in SPEECH_NOUNS:
+    if it.is_cap or is_role_noun(low) or low in SPEECH_NOUNS:
         return False
     return (
-        low.endswith(("ed", "ly"))
-        or (low.endswith("ing") and low not in ("king",))
-        or low in _IRREGULAR_PAST
+        low.endswith(("ed", "ly")) or (low.endswith("ing") and low not in ("king",)) or low in _IRREGULAR_PAST
     )
 
 
@@ -464,8 +470,10 @@ def phrase_before(items: Sequence[Item], j: int, lo: int) -> list[Item]:
         noun_after_det = it.low in SPEAKING_NOUNS and (
             not out or (i - 1 >= lo and items[i - 1].low in _DETERMINERS)
         )
-        if not _np_word(it) and not noun_after_det and not (
-            it.low in ("and", "&") and out and out[-1].is_cap and i > lo and items[i - 1].is_cap
+        if (
+            not _np_word(it)
+            and not noun_after_det
+            and not (it.low in ("and", "&") and out and out[-1].is_cap and i > lo and items[i - 1].is_cap)
         ):
             break
         if _verbish(it) and out:
@@ -521,7 +529,7 @@ def phrase_after(items: Sequence[Item], i: int, hi: int) -> list[Item]:
             and out[-1].low not in FUNCTION_WORDS
             and out[-1].low not in _DETERMINERS
             and not it.is_cap
-            and low not in ROLE_NOUNS
+            and not is_role_noun(low)
             and low not in TITLES
             and low not in _BODY_NOUNS
             and not _POSSESSIVE.search(out[-1].text)
@@ -555,7 +563,7 @@ def _modifiers_then_name(items: Sequence[Item], k: int, hi: int) -> bool:
         low = it.low
         if low in _STOP or low in _DETERMINERS or low in SPEECH_VERBS or _verbish(it):
             return False
-        if low.endswith("s") and low not in ROLE_NOUNS:
+        if low.endswith("s") and not is_role_noun(low):
             return False  # `Smith leads Jones`
     return False
 
