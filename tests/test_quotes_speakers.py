@@ -787,3 +787,32 @@ def test_a_role_naming_a_body_in_capitals_then_lower_case_nouns_is_whole() -> No
     sp = extract_quotes(text).speakers[0]
     assert sp.canonical == "Helen Aster"
     assert "chair of the NSW Farmers grains committee" in sp.roles
+
+
+def test_interview_answers_are_the_interviewees() -> None:
+    """A Q&A interview: the interviewer's question alone in a paragraph, then the answer in quotes
+    with no attribution. The answer is the person introduced as interviewed, not the story's
+    first subject ('Scientists') and not a body named after them ('Universidad de Antofagasta')."""
+    text = (
+        "Scientists off the coast of Chile have described a new species of octopus.\n\n"
+        "We spoke to the study's lead author, marine biologist Dr Ana Soto of the Universidad de "
+        "Antofagasta.\n\n"
+        "How did you know it was new?\n\n"
+        "“The arms are three times the length of the body. Then the DNA confirmed it.”\n\n"
+        "What surprised you most?\n\n"
+        "“How calm it was. It just hung there in the water.”"
+    )
+    assert speakers_of(text) == ["Ana Soto", "Ana Soto"]
+
+
+def test_a_question_put_to_them_in_the_writers_paragraph_is_an_interviewers_line() -> None:
+    """'Business groups have argued that rates are too high. Did she accept that?' then an answer
+    in quotes: the question asks her, so the answer is hers, not the business groups'."""
+    text = (
+        "In an interview after the decision, Governor Neema Mollel discussed inflation and her critics.\n\n"
+        "“Inflation is not beaten yet,” Mollel said.\n\n"
+        "Business groups have argued that high borrowing costs are choking small companies. Did she "
+        "accept that?\n\n"
+        "“I hear them, and I take it seriously.”"
+    )
+    assert speakers_of(text)[-1] in ("Neema Mollel", "Mollel")

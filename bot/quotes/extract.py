@@ -108,6 +108,8 @@ _ONE_OF = ("one ", "a ", "an ", "another ")
 _DEFINITE = ("the ", "that ", "this ")
 _CITING = words("citing quoting cited quoted according from")
 _ISSUING = words("issued released published posted put sent wrote statement")
+_QUESTION_ITEMS = 30  # an interviewer's question is short
+_INTERVIEW_PRONOUNS = words("you your he she him her")
 _APPOSITION_OPENERS = words("a an the his her their its")
 # Plain reporting verbs: `..., Alexander said.` makes the speaker the main clause's subject.
 _REPORTING = words(
@@ -1226,7 +1228,7 @@ class _Reader:
         for f in mine:
             if f.entity is None:
                 same = next((g.entity for g in mine if g.entity is not None), None)
-                f.entity = same or self.inherited(si)
+                f.entity = same or self.interviewee(si) or self.inherited(si)
                 if f.entity is not None and f.entity not in info.speakers:
                     info.speakers.append(f.entity)
         for f in mine:
@@ -1241,6 +1243,33 @@ class _Reader:
             return False
         prev = self.info[si - 1]
         return bool(prev.speakers) and self.sentences[si - 1].paragraph == self.sentences[si].paragraph
+
+    def interviewee(self, si: int) -> Entity | None:
+        """An interview written as questions and answers: `What surprised you most?` alone in a
+        paragraph, then the answer in quotes with no attribution. The answer is the interviewee's
+        (the person last named before the question: `We spoke to the study's lead author, Dr
+        Camila Herrera`), not whoever spoke last in the story."""
+        if si == 0:
+            return None
+        cur, prev = self.sentences[si], self.sentences[si - 1]
+        if prev.paragraph == cur.paragraph or prev.has_quote or self.text[prev.end : cur.start].strip():
+            return None
+        if not prev.items or prev.items[-1].text != "?" or len(prev.items) > _QUESTION_ITEMS:
+            return None
+        asks_them = any(it.low in _INTERVIEW_PRONOUNS for it in prev.items)
+        if si >= 2 and self.sentences[si - 2].paragraph == prev.paragraph and not asks_them:
+            # a question ending a paragraph of the writer's is an interviewer's line only when
+            # it asks someone (`Business groups have argued ... Did she accept that?`)
+            return None
+        best: Entity | None = None
+        best_key = (False, -1)
+        for e in self.table.entities:
+            if e.kind == PERSON:
+                # someone titled or known by gender ('Dr Camila Herrera', 'she') over a bare name
+                key = (e.titled or bool(e.gender), e.last_before(prev.start))
+                if key[1] >= 0 and key > best_key:
+                    best, best_key = e, key
+        return best
 
     def inherited(self, si: int) -> Entity | None:
         for back in range(si - 1, max(-1, si - 3), -1):

@@ -220,6 +220,7 @@ ORG_WORDS: frozenset[str] = words("""
     federation board bureau army navy force forces organization organisation society trust
     administration embassy parliament congress senate assembly cabinet ministry airlines airline
     airways motors industries holdings partners studios records media times-picture observer
+    universidad universidade université universität università instituto institut ministerio
     chronicle standard mail express inquirer bulletin monitor wire reuters museum library
     laboratory lab observatory coalition alliance movement campaign initiative program programme
     project network systems technologies labs team fc
