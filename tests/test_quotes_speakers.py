@@ -816,3 +816,18 @@ def test_a_question_put_to_them_in_the_writers_paragraph_is_an_interviewers_line
         "“I hear them, and I take it seriously.”"
     )
     assert speakers_of(text)[-1] in ("Neema Mollel", "Mollel")
+
+
+@pytest.mark.parametrize(
+    "crowd",
+    ["Thousands of farmers have lost their crop.", "Relatives of the victims gathered outside the morgue."],
+)
+def test_a_crowd_opening_a_sentence_is_nobodys_name(crowd: str) -> None:
+    """'Thousands of farmers', 'Relatives of the victims': a capitalised plural then 'of' and a
+    lower-case noun opens a sentence; it is no person, so a later 'she' is not them."""
+    text = (
+        "“The tankers may have left the depot,” Ms Akter said.\n\n"
+        f"She said the bigger worry was what came next. {crowd}\n\n"
+        "“The salt stays in the soil for years,” she said."
+    )
+    assert speakers_of(text) == ["Akter", "Akter"]

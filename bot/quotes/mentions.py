@@ -236,6 +236,15 @@ def clear_phrase_cache() -> None:
     _analyse_run.cache_clear()
 
 
+def _plural_of_common(words: Sequence[Item]) -> bool:
+    """A lone capitalised plural, then `of` and a lower-case noun phrase (`Relatives of the
+    victims`); `Friends of the Earth` goes on in capitals and stays a name."""
+    if len(words) < 3 or not words[0].is_cap or words[1].low != "of" or not words[0].low.endswith("s"):
+        return False
+    k = 3 if words[2].low in ("the", "a", "an") and len(words) > 3 else 2
+    return not words[k].is_cap
+
+
 def _analyse(items: Sequence[Item]) -> Mention | None:
     words = [it for it in items if it.kind in (WORD, QUOTE)]
     while words and words[0].kind == WORD and (words[0].low in _LEADING or words[0].low in _OPENERS):
@@ -263,6 +272,9 @@ def _analyse(items: Sequence[Item]) -> Mention | None:
         # describes someone; it never names them. (`a past Evangelista says` is another matter.)
         cut = next((i for i, w in enumerate(toks) if w in _NP_PREPS and i > 0), len(toks))
         return _describe(text, start, end, toks[:cut], toks[cut:])
+    if _plural_of_common(words):
+        # `Thousands of farmers`, `Relatives of the victims`: a crowd opening a sentence, no name
+        return _describe(text, start, end, [toks[0].lower()], toks[1:])
     while len(words) > 1 and words[0].low in _DETERMINERS and words[0].low != "the" and words[1].is_cap:
         words = words[1:]  # `Both Clarkson and Hammond`
         toks = toks[1:]
