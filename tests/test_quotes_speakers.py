@@ -831,3 +831,27 @@ def test_a_crowd_opening_a_sentence_is_nobodys_name(crowd: str) -> None:
         "“The salt stays in the soil for years,” she said."
     )
     assert speakers_of(text) == ["Akter", "Akter"]
+
+
+def test_a_full_name_three_sentences_back_makes_the_canonical_name() -> None:
+    """'Stan Kowalski, 71, has farmed ...' three sentences before '"...," Stan said': the sentence is
+    past what attribution reads, but it still gives the fullest name."""
+    text = (
+        "The paddocks are the colour of cardboard.\n\n"
+        "Stan Kowalski, 71, has farmed the land since 1978. His son, Mark Kowalski, took over five "
+        "years ago. They disagree about almost everything.\n\n"
+        "“I’ve seen worse, but not many,” Stan said."
+    )
+    assert speakers_of(text) == ["Stan Kowalski"]
+
+
+def test_a_given_name_capitalised_after_a_comma_is_a_name_opening_a_sentence() -> None:
+    """'His son, Mark Kowalski, ...' shows 'Mark' is a name, so 'Mark is less fatalistic. He sowed
+    ...' makes Mark the subject and the next 'he said' his."""
+    text = (
+        "Stan Kowalski, 71, has farmed the land since 1978. His son, Mark Kowalski, took over.\n\n"
+        "“I’ve seen worse,” Stan said.\n\n"
+        "Mark is less fatalistic. He sowed half the usual area in April.\n\n"
+        "“We’re planting on hope,” he said."
+    )
+    assert speakers_of(text) == ["Stan Kowalski", "Mark Kowalski"]

@@ -507,7 +507,9 @@ class _Reader:
                 strip_possessive(it.low)
                 for s in self.sentences
                 for k, it in enumerate(s.items)
-                if k > 0 and it.is_cap and s.items[k - 1].kind == WORD
+                if k > 0
+                and it.is_cap
+                and (s.items[k - 1].kind == WORD or s.items[k - 1].text in ",;(")  # `His son, Mark Roe`
             }
         return self._mid_cap_words
 
@@ -1311,6 +1313,13 @@ class _Reader:
             if len(w) > 1
         }
         far = self.far_sentences(names)
+        # and those inside a window that attribution did not need (`Stan Kowalski, 71, has farmed
+        # ...` three sentences before `"...," Stan said`)
+        far += [
+            sent
+            for si, sent in enumerate(self.sentences)
+            if not self.near[si] and any(n in self.text[sent.start : sent.end] for n in names)
+        ]
         if far:
             self.harvest_names([(-1, s) for s in far], wanted={w.lower() for w in names})
         quotes: list[Quote] = []
