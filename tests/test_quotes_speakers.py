@@ -855,3 +855,15 @@ def test_a_given_name_capitalised_after_a_comma_is_a_name_opening_a_sentence() -
         "“We’re planting on hope,” he said."
     )
     assert speakers_of(text) == ["Stan Kowalski", "Mark Kowalski"]
+
+
+def test_a_name_after_among_them_was_is_the_subject() -> None:
+    """'Among them was Joan Pritchard, 88, who ...': the inverted sentence's subject is the name,
+    so the next 'she said' is hers, not the last woman quoted."""
+    text = (
+        "“We understand how distressing this is,” said the agency's flood manager, Claire Bannister.\n\n"
+        "The council has opened a rest centre, where 23 people spent the night.\n\n"
+        "Among them was Joan Pritchard, 88, who was carried from her flat by firefighters.\n\n"
+        "“They were ever so kind,” she said."
+    )
+    assert speakers_of(text) == ["Claire Bannister", "Joan Pritchard"]

@@ -338,6 +338,24 @@ def _noun_tail(phrase: list[Item], k: int) -> bool:
     )
 
 
+def _inverted_subject(items: tuple[Item, ...], i: int) -> Mention | None:
+    """`Among them was Joan Pritchard, 88, who ...`: a place phrase, a form of `be`, then a full
+    name; the name is the sentence's subject (and a `she said` next is hers)."""
+    if i >= len(items) or items[i].low not in _INVERSION_OPENERS:
+        return None
+    for k in range(i + 1, min(len(items) - 1, i + 6)):
+        if items[k].kind != WORD:
+            return None
+        if items[k].low in ("was", "were", "is", "are"):
+            phrase = phrase_after(items, k + 1, len(items))
+            m = analyse(phrase) if phrase else None
+            return m if m is not None and m.kind == NAME and len(m.name) >= 2 else None
+    return None
+
+
+_INVERSION_OPENERS = words("among amongst also joining inside outside")
+
+
 def _owned_title(items: tuple[Item, ...], b: int) -> bool:
     """`Indonesia's Minister for Maritime Affairs, NAME`, `Her editor at Fenwick Press, NAME`: a
     role owned by a place or a person, or one held at a body, may end in capitals (a place's name
@@ -631,6 +649,9 @@ class _Reader:
             i += 2  # `Still, Gabbana has dropped hints`: a sentence adverb before the subject
         if i < len(items) and items[i].kind == QUOTE:
             return None
+        inverted = _inverted_subject(items, i)
+        if inverted is not None:
+            return inverted
         first = items[i] if i < len(items) else None
         opener = (
             first is not None
