@@ -785,3 +785,23 @@ async def test_father_is_a_priests_title(db: Database) -> None:
     await index_article(db, GUILD, article, extraction)
     answer = await top(QuoteAsker(db, QuoteSettings()), "What did the priest say he would keep open?")
     assert answer.speaker == "Tomás Ortega"
+
+
+@pytest.mark.asyncio
+async def test_a_phrasal_verb_in_the_question_finds_its_one_word_synonym(db: Database) -> None:
+    """"Who turned down the offer?" for '"We rejected the offer," said Varga': 'turn down' is a
+    WordNet phrasal verb whose synonym is 'reject'; the other quote on the offer has no refusal."""
+    article = await add_article(db, GUILD, "Pay talks", "https://news.example/pay")
+    extraction = Extraction(
+        quotes=(
+            q("The offer stays open until Friday.", "Tom Brandt", "“The offer stays open,” Brandt said."),
+            q("We rejected the offer.", "Ines Varga", "“We rejected the offer,” said Varga."),
+        ),
+        speakers=(
+            Speaker("Ines Varga", ("Varga",), (), "person"),
+            Speaker("Tom Brandt", ("Brandt",), (), "person"),
+        ),
+    )
+    await index_article(db, GUILD, article, extraction)
+    answer = await top(QuoteAsker(db, QuoteSettings()), "Who turned down the offer?")
+    assert answer.speaker == "Ines Varga"

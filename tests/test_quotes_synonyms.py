@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.quotes.synonyms import NEAR_TABLE, TABLE, near, synonyms
+from bot.quotes.synonyms import NEAR_TABLE, TABLE, near, phrasal, synonyms
 
 
 def _rows(table: Path = TABLE) -> list[list[str]]:
@@ -56,8 +56,9 @@ def test_file_is_well_formed_and_small(table: Path) -> None:
     rows = _rows(table)
     assert len(rows) > 5000
     word = re.compile(r"^[a-z]{3,}(?:-[a-z]+)?$")
+    phrasal = re.compile(r"^[a-z]{2,}_[a-z]+$")  # 'cut_off': rows of phrasal verbs, never synonyms
     for head, *syns in rows:
-        assert word.match(head), head
+        assert word.match(head) or phrasal.match(head), head
         assert syns and len(syns) <= 8 and len(set(syns)) == len(syns) and head not in syns, head
         assert all(word.match(s) for s in syns), head
 
@@ -89,3 +90,10 @@ def test_inflected_and_irregular_forms_find_their_row() -> None:
     assert "cease" in synonyms("stopped")
     assert "child" in synonyms("children")
     assert near("decided") == near("decide")
+
+
+def test_phrasal_verbs_have_rows_of_single_words() -> None:
+    """A reader writes "cut off" or "turned down" where the quote says "disconnect", "reject"."""
+    assert "disconnect" in phrasal("cut", "off") or "interrupt" in phrasal("cut", "off")
+    assert "reject" in phrasal("turned", "down")
+    assert phrasal("cut", "sideways") == ()

@@ -31,6 +31,9 @@ from pathlib import Path
 POS = {"noun": "n", "verb": "v", "adj": "a", "adv": "r"}
 SS_TYPE = {"n": 1, "v": 2, "a": 3, "s": 5, "r": 4}
 WORD = re.compile(r"^[a-z]{3,}(?:-[a-z]+)?$")
+# Phrasal verbs get rows of their own ('cut_off' -> disconnect): a reader writes "cut off" where
+# the quote says "disconnecting". They stand in for no word themselves (rows hold single words).
+PHRASAL = re.compile(r"^[a-z]{2,}_(?:up|down|off|out|in|on|back|away|over|through|around|about|into)$")
 MIN_COUNT = 1  # a headword's most frequent sense must have been tagged at least once in SemCor
 SENSES = 2  # senses read per part of speech (the second only when it was tagged too)
 SECOND_SHARE = 0.25  # ... and only when tagged at least a quarter as often as the first
@@ -110,7 +113,7 @@ def build(d: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
             if not f or line.startswith(" "):
                 continue
             word = f[0]
-            if not WORD.match(word):
+            if not (WORD.match(word) or (tag == "v" and PHRASAL.match(word))):
                 continue
             n = int(f[2])
             offs = f[-n:]
@@ -128,7 +131,7 @@ def build(d: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
                 if rank and c < max(1, ranked[0][0] * SECOND_SHARE):
                     break  # a rare second sense ('buy' as 'bribe') brings more noise than help
                 if word in heads:
-                    table[word].extend(w for w, _ in ss.words if w != word and w in heads)
+                    table[word].extend(w for w, _ in ss.words if w != word and w in heads and WORD.match(w))
                 for src, off, pos, tgt in ss.pertains:
                     if tag != "a" or pos != "n" or (src and ss.words[src - 1][0] != word):
                         continue
@@ -161,7 +164,9 @@ def build(d: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
             if sym == "@":
                 children[off] += 1
     near: dict[str, list[str]] = defaultdict(list)
-    for word in heads:
+    for word in sorted(heads):  # in a fixed order: ties keep it, and the file must not churn
+        if not WORD.match(word):
+            continue  # a phrasal verb has its synonyms only
         for tag in senses[word]:
             for ss in top(word, tag):
                 for sym, src, off, pos, tgt in ss.links:
@@ -175,7 +180,12 @@ def build(d: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
                     words = [target.words[tgt - 1][0]] if tgt else [w for w, _ in target.words]
                     ttag = "a" if pos == "s" else pos
                     for other in words:
-                        if other != word and other in heads and target in top(other, ttag):
+                        if (
+                            other != word
+                            and other in heads
+                            and WORD.match(other)
+                            and target in top(other, ttag)
+                        ):
                             near[word].append(other)
                             near[other].append(word)
     synonyms = _ranked(table, freq)

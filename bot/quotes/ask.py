@@ -37,12 +37,13 @@ import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
 from bot.quotes.model import NOTE_OPENERS
 from bot.quotes.synonyms import near as near_words
-from bot.quotes.synonyms import synonyms
+from bot.quotes.synonyms import phrasal, synonyms
 from bot.settings import QuoteSettings
 from bot.store.db import Database
 from bot.store.quotes import (
@@ -114,6 +115,8 @@ _STOPWORDS = wordset("""
     would wouldn you your yours yourself yourselves s t ll re ve d m o y also ever even get got
     done say said says saying tell told tells telling quote quotes quoted quoting according mention
     mentioned mentions stated state states stating remark remarked
+    without within upon onto toward towards among across around behind beyond despite though
+    although whether yet via unless since
     """)
 # Words in so many quotes that one standing in for a question's word says nothing ('make' for
 # 'reach', 'look' for 'rely'): never used as a synonym.
@@ -578,8 +581,13 @@ class QuoteAsker:
         if not words:
             return None
         weights, counts = self._weights(reader, words)
+        particles = _particles(parsed.topic)
         topic = [
-            replace(t, synonyms=self._synonyms(t.word, synonyms), near=self._synonyms(t.word, near_words))
+            replace(
+                t,
+                synonyms=self._synonyms(t.word, synonyms) | self._phrasal(t.word, particles.get(t.word, "")),
+                near=self._synonyms(t.word, near_words),
+            )
             for t in self._terms(topic_words, weights)
         ]
         widened = self._widened(reader, [t.word for t in topic])
@@ -725,6 +733,12 @@ class QuoteAsker:
     def _synonyms(self, word: str, table: Callable[[str], tuple[str, ...]]) -> frozenset[str]:
         stem = self._stem.stem
         return frozenset(stem(w) for w in table(word) if w not in _TOO_COMMON)
+
+    def _phrasal(self, verb: str, particle: str) -> frozenset[str]:
+        """ "Who threatened to cut off people": 'cut off' is 'disconnect' in the quote."""
+        if not particle:
+            return frozenset()
+        return frozenset(self._stem.stem(w) for w in phrasal(verb, particle) if w not in _TOO_COMMON)
 
     def _naming_stems(self) -> frozenset[str]:
         """ "How did X describe Y?" is answered by what X called Y, labelled or branded it: any verb
@@ -1092,6 +1106,15 @@ def _salience(q: StoredQuote) -> float:
     n = len(q.text.split())
     length = min(n, 40) / 40 if n <= 60 else 0.6
     return 0.6 * length + 0.4 * (0.0 if q.partial else 1.0)
+
+
+_PARTICLES = wordset("up down off out in on back away over through around about into")
+
+
+def _particles(text: str) -> dict[str, str]:
+    """Each word of `text` followed by a verb particle, with it ('cut off' -> {'cut': 'off'})."""
+    words = _words(text)
+    return {w: p for w, p in pairwise(words) if p in _PARTICLES and w not in _STOPWORDS}
 
 
 def _search_terms(

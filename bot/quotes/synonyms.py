@@ -30,21 +30,22 @@ def _table(path: Path = TABLE) -> dict[str, tuple[str, ...]]:
     return table
 
 
-def _lookup(table: dict[str, tuple[str, ...]], word: str) -> tuple[str, ...]:
-    """The row of `word` or of its base form: questions inflect ('promised', 'children'), the
-    tables hold base forms (irregular ones are rows of their own, see tools/build_synonyms.py)."""
-    found = table.get(word)
+def _lookup(table: dict[str, tuple[str, ...]], word: str, tail: str = "") -> tuple[str, ...]:
+    """The row of `word` (+ `tail`) or of its base form: questions inflect ('promised',
+    'children', 'cutting off'), the tables hold base forms (irregular ones are rows of their own,
+    see tools/build_synonyms.py)."""
+    found = table.get(word + tail)
     if found is not None:
         return found
     for suffix, ends in _SUFFIXES:
         if word.endswith(suffix) and len(word) > len(suffix) + 2:
             root = word[: -len(suffix)]
             for end in ends:
-                found = table.get(root + end)
+                found = table.get(root + end + tail)
                 if found is not None:
                     return found
             if suffix in ("ed", "ing") and len(root) > 2 and root[-1] == root[-2]:
-                found = table.get(root[:-1])  # 'stopped' -> 'stop'
+                found = table.get(root[:-1] + tail)  # 'stopped' -> 'stop'
                 if found is not None:
                     return found
     return ()
@@ -65,3 +66,8 @@ def synonyms(word: str) -> tuple[str, ...]:
 def near(word: str) -> tuple[str, ...]:
     """The words one step from `word` (see NEAR_TABLE), most frequent first, or none."""
     return _lookup(_table(NEAR_TABLE), word)
+
+
+def phrasal(verb: str, particle: str) -> tuple[str, ...]:
+    """The words for a phrasal verb ('cut off' -> disconnect, 'turned down' -> reject), or none."""
+    return _lookup(_table(), verb, "_" + particle)
