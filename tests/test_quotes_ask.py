@@ -805,3 +805,50 @@ async def test_a_phrasal_verb_in_the_question_finds_its_one_word_synonym(db: Dat
     await index_article(db, GUILD, article, extraction)
     answer = await top(QuoteAsker(db, QuoteSettings()), "Who turned down the offer?")
     assert answer.speaker == "Ines Varga"
+
+
+@pytest.mark.asyncio
+async def test_justice_is_a_judges_title(db: Database) -> None:
+    """'Justice Miriam Oduya' is the one "the judge" means."""
+    article = await add_article(db, GUILD, "Court rules on poll case", "https://news.example/court")
+    extraction = Extraction(
+        quotes=(
+            q("The petition is dismissed.", "Miriam Oduya", "“The petition is dismissed,” Oduya said."),
+            q("The petition was our hope.", "Ken Otieno", "“The petition was our hope,” Otieno said."),
+        ),
+        speakers=(
+            Speaker("Miriam Oduya", ("Oduya", "Justice Miriam Oduya"), ("Justice",), "person"),
+            Speaker("Ken Otieno", ("Otieno",), ("petitioner",), "person"),
+        ),
+    )
+    await index_article(db, GUILD, article, extraction)
+    answer = await top(QuoteAsker(db, QuoteSettings()), "What did the judge say about the petition?")
+    assert answer.speaker == "Miriam Oduya"
+
+
+@pytest.mark.asyncio
+async def test_a_nationality_is_found_in_the_story_title(db: Database) -> None:
+    """"What did the Peruvian president say?": the speaker's role is only 'President', but the
+    story is about Peru; another president's story is not."""
+    peru = await add_article(db, GUILD, "Peru's Congress moves to impeach president", "https://news.example/pe")
+    chile = await add_article(db, GUILD, "Chile's president visits the north", "https://news.example/cl")
+    await index_article(
+        db,
+        GUILD,
+        peru,
+        Extraction(
+            quotes=(q("I will not resign.", "Julio Cano", "“I will not resign,” President Cano said."),),
+            speakers=(Speaker("Julio Cano", ("Cano", "President Julio Cano"), ("President",), "person"),),
+        ),
+    )
+    await index_article(
+        db,
+        GUILD,
+        chile,
+        Extraction(
+            quotes=(q("I will not rest.", "Ana Vidal", "“I will not rest,” President Vidal said."),),
+            speakers=(Speaker("Ana Vidal", ("Vidal", "President Ana Vidal"), ("President",), "person"),),
+        ),
+    )
+    answer = await top(QuoteAsker(db, QuoteSettings()), "What did the Peruvian president say?")
+    assert answer.speaker == "Julio Cano"

@@ -41,6 +41,7 @@ from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
+from bot.quotes.lexicon import NATIONALITIES
 from bot.quotes.model import NOTE_OPENERS
 from bot.quotes.synonyms import near as near_words
 from bot.quotes.synonyms import phrasal, synonyms
@@ -101,6 +102,8 @@ REPORTED_WEIGHT = 0.3
 # quote: the description is of the person, not of what they said.
 SPEAKER_DESCRIBED_CREDIT = 0.6
 NOTED_CREDIT = 0.7  # a word describing a speaker found in a note on them, not a role (see `notes`)
+# A word describing the speaker found only in the title of the quote's article.
+TITLE_DESCRIBED_CREDIT = 0.5
 LOOSE_FLOOR_NAMED = 0.3
 LOOSE_FLOOR_DESCRIBED = 0.6
 
@@ -189,6 +192,7 @@ _ROLE_GROUPS = (
     "councillor councilor cllr councilman councilwoman",
     "mother mum mom", "father dad", "expert specialist", "chairman chairwoman chairperson chair",
     "boss chief head", "owner proprietor", "priest father fr reverend rev pastor vicar",
+    "judge justice magistrate",
 )  # fmt: skip
 _ROLE_WORDS: dict[str, tuple[str, ...]] = {}
 for _group in _ROLE_GROUPS:  # a word in two groups ('father') takes the others of both
@@ -201,6 +205,8 @@ def _role_alternatives(word: str) -> tuple[str, ...]:
     noun the verb it is made from ("the flower shop owner" is the one "who owns a flower shop",
     "the race leader" the one "who leads the race")."""
     alts = (*_ROLE_WORDS.get(word, ()), *_TITLE_INITIALS.get(word, ()))
+    if word in NATIONALITIES:
+        alts = (*alts, *synonyms(word))  # "the Peruvian president": 'Peru' in the story's title
     if word in _INITIALS_OF:
         alts = (*alts, _INITIALS_OF[word])
     if len(word) >= 5 and word.endswith(("er", "or")) and word not in _NOT_AGENT_NOUNS:
@@ -1077,6 +1083,8 @@ def _speaker_cover(ref: Sequence[_Term], words: _SpeakerWords | None, f: _Fields
             t.stem in f.context or t.stem in f.lead or not t.alts.isdisjoint(f.context | f.lead)
         ):
             m = 0.6
+        elif f is not None and (t.stem in f.title or not t.alts.isdisjoint(f.title)):
+            m = TITLE_DESCRIBED_CREDIT  # "Lumora's CEO": the story is about Lumora
         elif words is not None and _fuzzy_in(t.word, words.raw):
             m = 0.8
         else:
