@@ -852,3 +852,23 @@ async def test_a_nationality_is_found_in_the_story_title(db: Database) -> None:
     )
     answer = await top(QuoteAsker(db, QuoteSettings()), "What did the Peruvian president say?")
     assert answer.speaker == "Julio Cano"
+
+
+@pytest.mark.asyncio
+async def test_a_speakers_name_opening_the_topic_is_the_speaker_asked_about(db: Database) -> None:
+    """"How did Herrera know the octopus was new?": 'know' does not end a speaker phrase for the
+    parser, but 'Herrera' is a speaker in the store, so it is who the question is about."""
+    article = await add_article(db, GUILD, "New octopus found", "https://news.example/octopus")
+    extraction = Extraction(
+        quotes=(
+            q("The arms are three times the length of the body.", "Camila Herrera", "“The arms,” she said"),
+            q("This octopus is new to science and to us.", "Tom Reyes", "“This octopus ...,” Reyes said"),
+        ),
+        speakers=(
+            Speaker("Camila Herrera", ("Herrera",), ("biologist",), "person"),
+            Speaker("Tom Reyes", ("Reyes",), ("geneticist",), "person"),
+        ),
+    )
+    await index_article(db, GUILD, article, extraction)
+    answer = await top(QuoteAsker(db, QuoteSettings()), "How did Herrera know the octopus was new?")
+    assert answer.speaker == "Camila Herrera"

@@ -549,7 +549,7 @@ class QuoteAsker:
 
     def _understand(self, reader: QuoteReader, guild_id: int, question: str) -> _Asked | None:
         """Parse the question, find the speakers it names and weigh its words (None: no words)."""
-        parsed = parse_question(question)
+        parsed = self._named_subject(reader, guild_id, parse_question(question))
         log.debug("question %r parsed as %s", question, parsed)
         ref_words = self._content_words(parsed.speaker_ref)
         topic_words = self._content_words(parsed.topic)
@@ -739,6 +739,26 @@ class QuoteAsker:
     def _synonyms(self, word: str, table: Callable[[str], tuple[str, ...]]) -> frozenset[str]:
         stem = self._stem.stem
         return frozenset(stem(w) for w in table(word) if w not in _TOO_COMMON)
+
+    def _named_subject(self, reader: QuoteReader, guild_id: int, parsed: ParsedQuestion) -> ParsedQuestion:
+        """ "How did Herrera know it was new?": the verb ('know') is not one the parser takes as
+        ending a speaker, so the name stayed in the topic. A capitalised name opening the topic
+        that is a speaker's name in the store is the speaker asked about."""
+        if parsed.kind != "what" or parsed.speaker_ref or not parsed.topic:
+            return parsed
+        tokens = parsed.topic.split()
+        k = 0
+        while k < len(tokens) and tokens[k][:1].isupper() and k < 3:
+            k += 1
+        if k == 0 or k == len(tokens):
+            return parsed
+        name = [fold(t).strip(".,;:!?'’") for t in tokens[:k]]
+        if any(w in _STOPWORDS for w in name):
+            return parsed
+        stems = [self._stem.stem(w) for w in name]
+        if set(stems) - reader.known_speaker_terms(guild_id, stems):
+            return parsed
+        return replace(parsed, speaker_ref=" ".join(tokens[:k]), topic=" ".join(tokens[k:]))
 
     def _phrasal(self, verb: str, particle: str) -> frozenset[str]:
         """ "Who threatened to cut off people": 'cut off' is 'disconnect' in the quote."""
