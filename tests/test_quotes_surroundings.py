@@ -314,3 +314,24 @@ def test_a_sentence_saying_where_or_what_a_speaker_was_is_a_note() -> None:
     notes = _speaker(extraction, "Javier Morales").notes
     assert notes == ("who was at work on the 11th floor of an office building",)
     assert _speaker(extraction, "Lena Holm").notes == ()
+
+
+def test_an_interviewers_question_is_the_answers_lead() -> None:
+    """In a Q&A the question alone in the paragraph before an answer says what the answer is
+    about ("what surprised her most?"), though it reports no speech."""
+    text = (
+        "We spoke to the study's lead author, marine biologist Dr Ana Soto.\n\n"
+        "What surprised you most?\n\n"
+        "“How calm it was. It just hung there in the water.”"
+    )
+    (quote,) = extract_quotes(text).quotes
+    assert quote.lead == "What surprised you most?"
+
+
+def test_a_question_inside_the_writers_paragraph_is_no_lead() -> None:
+    text = (
+        "The council met on Monday. Would the plan survive? Nobody knew.\n\n"
+        "“It will,” said Mayor Ana Soto."
+    )
+    (quote,) = extract_quotes(text).quotes
+    assert quote.lead is None or "survive" not in quote.lead

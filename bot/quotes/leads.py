@@ -62,6 +62,8 @@ def _with_lead(text: str, q: Quote, starts: list[int], forms: dict[str, tuple[st
         return q  # another quote opens the sentence: the sentence before introduces that one
     lo, hi = starts[k - 1], starts[k]
     lead = text[lo:hi].strip()
+    if _asked(text, lead, lo, hi, starts, k):
+        return replace(q, lead=lead)
     if not lead or len(lead) > MAX_LEAD_CHARS or not _reports(lead):
         return q
     if text.count("\n", lo + len(lead), hi) > 2:
@@ -79,6 +81,15 @@ def _with_lead(text: str, q: Quote, starts: list[int], forms: dict[str, tuple[st
     if same_paragraph and not any(n in lead for n in others):
         return replace(q, lead=lead)
     return q  # about someone else: `Kessler pleaded guilty.` before the prosecutor's quote
+
+
+def _asked(text: str, lead: str, lo: int, hi: int, starts: list[int], k: int) -> bool:
+    """An interviewer's question alone in the paragraph before the answer (`What surprised you
+    most?`): the reader remembers the question ("what surprised her most?")."""
+    if not lead.endswith("?") or len(lead) > MAX_LEAD_CHARS or _MARK.search(lead):
+        return False
+    own_paragraph = "\n" in text[lo + len(lead) : hi] and (k < 2 or "\n" in text[starts[k - 2] : lo])
+    return own_paragraph and text[hi:].lstrip()[:1] in ('"', "“")
 
 
 def _reports(sentence: str) -> bool:
