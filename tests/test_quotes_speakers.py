@@ -867,3 +867,32 @@ def test_a_name_after_among_them_was_is_the_subject() -> None:
         "“They were ever so kind,” she said."
     )
     assert speakers_of(text) == ["Claire Bannister", "Joan Pritchard"]
+
+
+@pytest.mark.parametrize(
+    ("source", "speaker"),
+    [
+        (
+            "A city official familiar with the inspections, who was not authorized to speak publicly, said",
+            "A city official familiar with the inspections",
+        ),
+        ("Another parent, who did not want to be named because her son is a pupil, said", "Another parent"),
+    ],
+)
+def test_an_unnamed_source_with_a_relative_clause_is_not_the_last_speaker(source: str, speaker: str) -> None:
+    """'An official familiar with X' is an official (the adjective comes after the noun), and a
+    parent is someone who speaks; neither is the person quoted just before."""
+    text = f"“I grabbed my grandson,” Garza said.\n\n{source} the owner had “promised to fix things.”"
+    assert speakers_of(text) == ["Garza", speaker]
+
+
+def test_a_place_in_an_anonymous_sources_description_is_not_the_speaker() -> None:
+    """'One victim, a retired teacher from Roundhay who asked not to be named, said ...': asking not
+    to be named is no speech, and Roundhay is where she lives; the next 'she said' is the victim."""
+    text = (
+        "“They use fear,” Detective Ann Osei said.\n\n"
+        "One victim, a 79-year-old retired teacher from Roundhay who asked not to be named, said she had "
+        "transferred £8,500.\n\n"
+        "“He was crying,” she said."
+    )
+    assert speakers_of(text) == ["Ann Osei", "One victim"]

@@ -17,6 +17,7 @@ from bot.quotes.lexicon import (
     SPEECH_NOUNS,
     SPEECH_VERBS,
     TITLES,
+    is_role_noun,
     words,
 )
 from bot.quotes.mentions import (
@@ -153,22 +154,26 @@ def subject_before(items: Sequence[Item], lo: int, end: int) -> tuple[Mention | 
             continue  # `The jury, led by the actress Celine Marchetti, praised`
         if first.kind == WORD and first.low in _ADVERBIAL and found:
             break
+        if first.kind == WORD and first.low in ("who", "whose") and cs > lo:
+            continue  # `A city official, who was not authorized to speak publicly, said`
         phrase = phrase_before(items, ce - 1, cs)
         whole = bool(phrase) and phrase[0].start == items[cs].start
         m = analyse(phrase) if phrase else None
-        if (
-            m is not None
-            and m.kind == COMMON
-            and not whole
-            and first.low in _ROLE_OPENERS
-            and any(items[x].low in ("who", "whose") for x in range(cs, ce))
-        ):
-            # `Wrobel, a lunar geologist at the university who was not involved in the study,`:
-            # the apposition is the phrase that opens the chunk, not the one that ends it
+        if m is not None and m.kind == COMMON and not whole and first.low in _ROLE_OPENERS | _COUNTERS:
+            # `Wrobel, a lunar geologist at the university who was not involved in the study,`,
+            # `A city official familiar with the inspections, ... said`: the apposition or the
+            # source is the phrase that opens the chunk, not the noun that ends it
+            relative = any(items[x].low in ("who", "whose") for x in range(cs, ce))
             opening = phrase_after(items, cs, ce)
             m_open = analyse(opening) if opening else None
-            if m_open is not None and m_open.kind == COMMON:
+            if (
+                m_open is not None
+                and m_open.kind == COMMON
+                and (relative or (is_role_noun(m_open.head) and not is_role_noun(m.head)))
+            ):
                 m = m_open
+        if m is not None and m.kind == NAME and first.low in ("a", "an"):
+            m = None  # `One victim, a retired teacher from Roundhay who ..., said`: a place in it
         if m is None:
             if found:
                 break
@@ -221,6 +226,7 @@ def _np_forward(items: Sequence[Item], i: int, hi: int) -> tuple[Mention | None,
 
 
 _ROLE_OPENERS = words("the a an its his her their")
+_COUNTERS = words("another one")  # `Another parent, who ...`, `One victim, a 79-year-old ...`
 _SOURCE_FIRST = frozenset(p[0] for p in _SOURCE_PHRASES)
 # Nouns of a spoken or written message: `The message from X was clear: "..."`.
 _MESSAGE_NOUNS = words(

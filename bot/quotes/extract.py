@@ -356,6 +356,15 @@ def _inverted_subject(items: tuple[Item, ...], i: int) -> Mention | None:
 _INVERSION_OPENERS = words("among amongst also joining inside outside")
 
 
+def _reported_self(items: tuple[Item, ...]) -> str:
+    """`One victim, ..., said she had transferred £8,500`: the pronoun right after the verb of
+    saying is the one who said it, and tells an unnamed source's gender ("" when none does)."""
+    for v in range(1, len(items) - 1):
+        if items[v].low in _REPORTING and items[v + 1].low in ("he", "she"):
+            return "m" if items[v + 1].low == "he" else "f"
+    return ""
+
+
 def _owned_title(items: tuple[Item, ...], b: int) -> bool:
     """`Indonesia's Minister for Maritime Affairs, NAME`, `Her editor at Fenwick Press, NAME`: a
     role owned by a place or a person, or one held at a body, may end in capitals (a place's name
@@ -1137,6 +1146,8 @@ class _Reader:
             speech = self.speech_subject(si, sent)
             if speech is not None:
                 info.speech_subject = speech
+                if not speech.gender and speech.kind == UNNAMED:
+                    speech.gender = _reported_self(sent.items)
             info.addressee = self.addressee(si, sent)
         return self.build()
 
@@ -1167,6 +1178,12 @@ class _Reader:
         for v, it in enumerate(items):
             if it.low not in _SPEECH_CLUES or it.kind != WORD:
                 continue
+            if (
+                0 < v < len(items) - 1
+                and items[v - 1].low in ("who", "which")
+                and items[v + 1].low in ("not", "to")
+            ):
+                continue  # `a teacher who asked not to be named, said`: no speech of theirs
             if it.low == "according" and v + 2 < len(items) and items[v + 1].low == "to":
                 # `The mistake, according to Degani, was in the method`: Degani said so.
                 source = analyse(phrase_after(items, v + 2, len(items)))

@@ -178,7 +178,8 @@ ROLE_NOUNS: frozenset[str] = words("""
     inmate prisoner suspect defendant plaintiff juror councillor councilor diplomat envoy
     negotiator mediator minister premier king queen prince princess official officials source
     sources insider insiders counterpart predecessor successor rival opponent ally teammate
-    campaigner pensioner commuter shopper customer patient resident
+    campaigner pensioner commuter shopper customer patient resident parent grandparent relative
+    guardian
     """)
 
 # Occupations past the list above, by their endings: 'meteorologist', 'technician', 'photographer'.

@@ -389,11 +389,18 @@ def _analyse(items: Sequence[Item]) -> Mention | None:
     return _describe(text, start, end, head, rest)
 
 
+# Adjectives written after the noun they describe, before a preposition: `an official close to the
+# talks`, `a source familiar with the plan`.
+_POSTNOMINAL = words("familiar close responsible involved aware knowledgeable loyal opposed briefed")
+
+
 def _describe(text: str, start: int, end: int, head: list[str], rest: list[str]) -> Mention | None:
     """A description: `one senior official`, `a spokesperson for the ministry`, `the company`."""
     nouns = [w for w in head if w.lower() not in _DETERMINERS]
     if not nouns and len(head) == 1 and head[0].lower() in ("one", "another"):
         nouns = head  # `"...," one said` / `read another`
+    while len(nouns) > 1 and nouns[-1].lower() in _POSTNOMINAL and rest:
+        nouns = nouns[:-1]  # `a city official familiar with the talks`: the official
     if not nouns:
         return None
     if (
