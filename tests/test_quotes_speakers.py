@@ -896,3 +896,14 @@ def test_a_place_in_an_anonymous_sources_description_is_not_the_speaker() -> Non
         "“He was crying,” she said."
     )
     assert speakers_of(text) == ["Ann Osei", "One victim"]
+
+
+def test_an_abbreviation_before_a_lower_case_word_ends_no_sentence() -> None:
+    """'... approval from U.S. and European regulators ... and that it was "committed to fair
+    pricing."': the sentence goes on after 'U.S.', so the fragment is Halvern's."""
+    text = (
+        "“It works,” Obi said.\n\n"
+        "Halvern said in a statement that it planned to seek approval from U.S. and European "
+        "regulators next year and that it was “committed to fair pricing.”"
+    )
+    assert speakers_of(text) == ["Obi", "Halvern"]

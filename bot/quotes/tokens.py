@@ -217,7 +217,9 @@ def _boundary_after(text: str, items: list[Item], i: int) -> bool:
             and not _attribution_follows(items, i + 1, cur.text.rstrip(" )]’'")[-1:] in "?!")
         )
     if cur.kind == WORD and cur.text.endswith(".") and len(cur.text) > 2:
-        return nxt.kind == QUOTE or (nxt.kind == WORD and nxt.low in _SENTENCE_STARTERS)
+        # `U.S. and European regulators`: a sentence never opens in lower case
+        starter = nxt.kind == WORD and nxt.low in _SENTENCE_STARTERS and nxt.text[:1].isupper()
+        return nxt.kind == QUOTE or starter
     if cur.kind == WORD and len(cur.text) == 2 and cur.text[1] == ".":
         return _letter_ends_sentence(text, cur.end - 1)
     return False
