@@ -872,3 +872,32 @@ async def test_a_speakers_name_opening_the_topic_is_the_speaker_asked_about(db: 
     await index_article(db, GUILD, article, extraction)
     answer = await top(QuoteAsker(db, QuoteSettings()), "How did Herrera know the octopus was new?")
     assert answer.speaker == "Camila Herrera"
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("Who apologised for the outage?", "We are deeply sorry for the outage."),
+        ("Who thanked the volunteers?", "We are grateful to the volunteers."),
+    ],
+)
+@pytest.mark.asyncio
+async def test_a_speech_act_is_found_by_the_words_it_is_said_with(
+    db: Database, question: str, said: str
+) -> None:
+    """"Who apologised?" is answered by whoever said 'sorry', "who thanked?" by 'grateful': a reader
+    names the act, the quote performs it."""
+    article = await add_article(db, GUILD, "Network down for a day", "https://news.example/outage")
+    extraction = Extraction(
+        quotes=(
+            q("The outage hit the volunteers hardest.", "Tom Brandt", "“The outage ...,” Brandt said."),
+            q(said, "Ines Varga", f"“{said}” Varga said."),
+        ),
+        speakers=(
+            Speaker("Ines Varga", ("Varga",), (), "person"),
+            Speaker("Tom Brandt", ("Brandt",), (), "person"),
+        ),
+    )
+    await index_article(db, GUILD, article, extraction)
+    answer = await top(QuoteAsker(db, QuoteSettings()), question)
+    assert answer.speaker == "Ines Varga"

@@ -168,6 +168,18 @@ _VERB_CUES = {
     verb: ("like", "akin", "resemble", "reminds", "similar")
     for verb in ("compare", "compares", "compared", "liken", "likens", "likened")
 }
+# What a quote says when a reader reports it as an act: "who apologised?" for "We are deeply sorry",
+# "who thanked ...?" for "We're grateful to everyone". Keyed by the verb's forms.
+_SPEECH_ACT_GROUPS = (
+    ("apologise apologize apology apologies", "sorry apologise apologize apology apologies regret"),
+    ("thank thanks", "thank thanks grateful gratitude"),
+    ("congratulate congratulations", "congratulate congratulations"),
+    ("admit admitted admitting", "admit mistake wrong fault"),
+)
+_SPEECH_ACTS: dict[str, tuple[str, ...]] = {}
+for _forms, _said in _SPEECH_ACT_GROUPS:
+    for _form in _inflected(_forms) | wordset(_forms):
+        _SPEECH_ACTS[_form] = tuple(_said.split())
 _NAMING_VERBS = _inflected("call describe label brand dub term characterise characterize") | wordset("termed")
 _REPORTED = wordset("say says said saying tell tells told telling")
 _BE = wordset("is was were are be been")
@@ -591,6 +603,8 @@ class QuoteAsker:
         topic = [
             replace(
                 t,
+                # what the act is said with ('apologised': sorry) counts as the word's own
+                alts=frozenset(self._stem.stem(w) for w in _SPEECH_ACTS.get(t.word, ())),
                 synonyms=self._synonyms(t.word, synonyms) | self._phrasal(t.word, particles.get(t.word, "")),
                 near=self._synonyms(t.word, near_words),
             )
@@ -602,7 +616,7 @@ class QuoteAsker:
         naming = self._naming_stems() if named_by_verb else frozenset()
         keys |= _keys(naming)
         keys |= _keys(
-            s for t in topic for s in (*t.synonyms, *t.near)
+            s for t in topic for s in (*t.synonyms, *t.near, *t.alts)
         )  # a candidate's 'buying' for 'purchase'
         # "Which coach said ...": the coach may be in the quote's sentence or in the speaker's roles.
         topic += [
@@ -777,7 +791,8 @@ class QuoteAsker:
         Each expression is probed like a word (its count decides whether it is searched alone)."""
         exprs = {}
         for w in words:
-            syns = [x for x in synonyms(w) if x not in _TOO_COMMON][:SEARCHED_SYNONYMS]
+            syns = [x for x in (*_SPEECH_ACTS.get(w, ()), *synonyms(w)) if x not in _TOO_COMMON and x != w]
+            syns = list(dict.fromkeys(syns))[:SEARCHED_SYNONYMS]
             if syns:
                 exprs[w] = " OR ".join(_phrase(x) for x in [w, *syns])
         if not exprs:
