@@ -176,10 +176,11 @@ _SPEECH_ACT_GROUPS = (
     ("congratulate congratulations", "congratulate congratulations"),
     ("admit admitted admitting", "admit mistake wrong fault"),
 )
-_SPEECH_ACTS: dict[str, tuple[str, ...]] = {}
-for _forms, _said in _SPEECH_ACT_GROUPS:
-    for _form in _inflected(_forms) | wordset(_forms):
-        _SPEECH_ACTS[_form] = tuple(_said.split())
+_SPEECH_ACTS = {
+    form: tuple(said.split())
+    for forms, said in _SPEECH_ACT_GROUPS
+    for form in _inflected(forms) | wordset(forms)
+}
 _NAMING_VERBS = _inflected("call describe label brand dub term characterise characterize") | wordset("termed")
 _REPORTED = wordset("say says said saying tell tells told telling")
 _BE = wordset("is was were are be been")
@@ -206,10 +207,13 @@ _ROLE_GROUPS = (
     "boss chief head", "owner proprietor", "priest father fr reverend rev pastor vicar",
     "judge justice magistrate",
 )  # fmt: skip
-_ROLE_WORDS: dict[str, tuple[str, ...]] = {}
-for _group in _ROLE_GROUPS:  # a word in two groups ('father') takes the others of both
-    for _word in _group.split():
-        _ROLE_WORDS[_word] = (*_ROLE_WORDS.get(_word, ()), *(o for o in _group.split() if o != _word))
+# A word in two groups ('father') takes the others of both.
+_ROLE_WORDS = {
+    word: tuple(
+        other for group in _ROLE_GROUPS if word in group.split() for other in group.split() if other != word
+    )
+    for word in {w for group in _ROLE_GROUPS for w in group.split()}
+}
 
 
 def _role_alternatives(word: str) -> tuple[str, ...]:
@@ -527,7 +531,7 @@ class _Asked:
     loose_described: bool = False  # the `loose` words describe someone ("the outside expert"), not name them
     # A topic word searched with its synonyms ('jail' OR 'prison'): the expression, its match count.
     widened: dict[str, tuple[str, int]] = field(default_factory=dict)
-    naming: frozenset[str] = frozenset()  # "how did X describe Y": stems of the naming verb asked
+    naming: frozenset[str] = frozenset()  # "how did X describe Y": stems of the verbs of naming
 
 
 class QuoteAsker:
