@@ -901,3 +901,21 @@ async def test_a_speech_act_is_found_by_the_words_it_is_said_with(
     await index_article(db, GUILD, article, extraction)
     answer = await top(QuoteAsker(db, QuoteSettings()), question)
     assert answer.speaker == "Ines Varga"
+
+
+@pytest.mark.asyncio
+async def test_the_81_year_old_is_found_by_age(db: Database) -> None:
+    article = await add_article(db, GUILD, "Burglary in Elm Street", "https://news.example/elm")
+    extraction = Extraction(
+        quotes=(
+            q("Somebody else was in my bedroom.", "Dolores Whitfield", "“Somebody ...,” Whitfield said."),
+            q("Lock your doors at night.", "Ray Dunn", "“Lock your doors at night,” Dunn said."),
+        ),
+        speakers=(
+            Speaker("Dolores Whitfield", ("Whitfield",), ("81-year-old",), "person"),
+            Speaker("Ray Dunn", ("Dunn",), ("police sergeant",), "person"),
+        ),
+    )
+    await index_article(db, GUILD, article, extraction)
+    answer = await top(QuoteAsker(db, QuoteSettings()), "What did the 81-year-old say?")
+    assert answer.speaker == "Dolores Whitfield"

@@ -907,3 +907,12 @@ def test_an_abbreviation_before_a_lower_case_word_ends_no_sentence() -> None:
         "regulators next year and that it was “committed to fair pricing.”"
     )
     assert speakers_of(text) == ["Obi", "Halvern"]
+
+
+def test_an_age_after_a_name_is_a_role_after_the_others() -> None:
+    """'Dolores Whitfield, 81,': readers ask "what did the 81-year-old say?"; a real role, when
+    there is one, still comes first (it is the one shown)."""
+    text = "Dolores Whitfield, 81, was in the yard.\n\n“Somebody was in my bedroom,” Whitfield said."
+    assert extract_quotes(text).speakers[0].roles == ("81-year-old",)
+    text = "“We will win,” said Ana Ruiz, 34, a nurse at the clinic."
+    assert extract_quotes(text).speakers[0].roles == ("nurse at the clinic", "34-year-old")

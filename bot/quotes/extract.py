@@ -356,6 +356,16 @@ def _inverted_subject(items: tuple[Item, ...], i: int) -> Mention | None:
 _INVERSION_OPENERS = words("among amongst also joining inside outside")
 
 
+def _age_after(items: tuple[Item, ...], j: int) -> str | None:
+    """`NAME, 81,`: the age between commas right after a name, as a role ('81-year-old')."""
+    if j + 2 >= len(items) or items[j].text != "," or items[j + 2].text != ",":
+        return None
+    age = items[j + 1].text
+    if not age.isdigit() or not 0 < int(age) < 120:
+        return None
+    return f"{age}-year-old"
+
+
 def _reported_self(items: tuple[Item, ...]) -> str:
     """`One victim, ..., said she had transferred £8,500`: the pronoun right after the verb of
     saying is the one who said it, and tells an unnamed source's gender ("" when none does)."""
@@ -556,6 +566,7 @@ class _Reader:
         found: list[tuple[int, Mention]] = []
         parsed: dict[tuple[str, ...], Mention | None] = {}
         appositions: dict[int, Mention] = {}
+        ages: dict[int, str] = {}  # `Whitfield, 81,` -> '81-year-old'
         relatives: dict[int, str] = {}  # `Miles's mother, Denise Miles`: start -> the other `miles`
         for si, sent in sentences:
             items = sent.items
@@ -604,7 +615,12 @@ class _Reader:
                     m = parsed[key] = analyse(items[b:cut])
                 if m is not None and m.kind == NAME and m.name:
                     found.append((si, m))
-                    role = _apposed_role(items, cut, m.org) or _preposed_role(items, b, cut, m.org)
+                    after = cut
+                    age = None if m.org else _age_after(items, cut)
+                    if age is not None:
+                        ages[m.start] = age
+                        after = cut + 2  # `Dolores Whitfield, 81, a retired nurse,`
+                    role = _apposed_role(items, after, m.org) or _preposed_role(items, b, cut, m.org)
                     if role is not None:
                         appositions[m.start] = role
                     kin = None if m.org else _relative_of(items, b, m)
@@ -631,6 +647,9 @@ class _Reader:
                 ent.titled = True
                 if role.gender in ("m", "f") and not ent.gender:
                     ent.gender = role.gender
+            if m.start in ages and ent.kind == PERSON and ages[m.start] not in ent.roles:
+                # "what did the 81-year-old say?": news names people by their age (after any role)
+                ent.roles.append(ages[m.start])
         for inf in self.info:
             inf.mentions.sort(key=lambda x: x[0])
 
@@ -1243,7 +1262,7 @@ class _Reader:
                 elif att.mention is not None:
                     ent = self.resolve(att.mention, si, att.mention.start, self.last_speaker)
                     mention = att.mention.text
-                    bare = _bare_role(att.role) if att.role else ""
+                    bare = _bare_role(att.role) if att.role and not att.role.isdigit() else ""
                     if (
                         ent is not None
                         and bare
