@@ -13,9 +13,11 @@ end-to-end F1 1.000), un5-01..un5-40 (written after all earlier fixes; span F1 0
 1.000, end-to-end F1 0.952, and 73/100 reader questions answered right), un8-01..un8-25 and
 un9-01..un9-25 (two more writers who never read the engine, after the un6 fixes and the WordNet
 paraphrases; un8: span F1 0.993, end-to-end F1 0.934, 81/100 questions; un9: span F1 0.990,
-end-to-end F1 0.933, 52/100 questions). A batch un7 was scored once (55/100 questions) and lost
-before it was saved. The floors below guard what the rules reach now. The file ships with the
-repository, so these tests never skip.
+end-to-end F1 0.933, 52/100 questions), then un10, un11 and un12 (three more such writers, held
+out and scored once at the end of that session: span F1 0.988 / 0.995 / 1.000, end-to-end F1
+0.935 / 0.946 / 0.947, questions 73 / 59 / 83 of 100). A batch un7 was scored once (55/100
+questions) and lost before it was saved. The floors below guard what the rules reach now. The
+file ships with the repository, so these tests never skip.
 """
 
 from __future__ import annotations
@@ -74,9 +76,9 @@ def scores() -> dict:
 
 
 def test_span_floor(scores: dict) -> None:
-    assert scores["gold"] >= 1194
+    assert scores["gold"] >= 1774
     assert scores["span_f1"] >= 0.995, scores["errors"]
 
 
 def test_end_to_end_floor(scores: dict) -> None:
-    assert scores["e2e_f1"] >= 0.983, scores["errors"]
+    assert scores["e2e_f1"] >= 0.970, scores["errors"]
