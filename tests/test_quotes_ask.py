@@ -126,6 +126,13 @@ async def top(asker: QuoteAsker, question: str, guild_id: int = GUILD) -> Answer
     return answers[0]
 
 
+async def ask_article(db: Database, title: str, extraction: Extraction, question: str) -> Answer:
+    """Store one article with these quotes and ask the question: the best answer."""
+    article = await add_article(db, GUILD, title, "https://news.example/" + "-".join(title.lower().split()))
+    await index_article(db, GUILD, article, extraction)
+    return await top(QuoteAsker(db, QuoteSettings()), question)
+
+
 # Parsing ------------------------------------------------------------------------------------------
 
 
@@ -698,7 +705,6 @@ async def test_a_question_sharing_only_synonyms_with_the_quote_finds_it(db: Data
     """ "Who said the purchase was a mistake?" for '"Buying the stadium was an error," said Varga':
     no word in common, so the search itself must look for the question's words and their synonyms
     (the rerank only sees what the search found)."""
-    article = await add_article(db, GUILD, "Club sells its ground", "https://news.example/ground")
     extraction = Extraction(
         quotes=(
             q(
@@ -713,8 +719,8 @@ async def test_a_question_sharing_only_synonyms_with_the_quote_finds_it(db: Data
             Speaker("Tom Brandt", ("Brandt",), (), "person"),
         ),
     )
-    await index_article(db, GUILD, article, extraction)
-    answer = await top(QuoteAsker(db, QuoteSettings()), "Who said the purchase was a mistake?")
+    question = "Who said the purchase was a mistake?"
+    answer = await ask_article(db, "Club sells its ground", extraction, question)
     assert answer.speaker == "Ines Varga"
 
 
@@ -722,7 +728,6 @@ async def test_a_question_sharing_only_synonyms_with_the_quote_finds_it(db: Data
 async def test_a_word_one_step_away_decides_between_quotes(db: Database) -> None:
     """'win' is not a synonym of 'victory' but a kind of one (WordNet's hypernym): it counts for
     less than a synonym, enough to tell two quotes with the question's other words apart."""
-    article = await add_article(db, GUILD, "Council vote on housing", "https://news.example/housing")
     extraction = Extraction(
         quotes=(
             q("The result will hurt families.", "Ola Dahl", "“The result will hurt families,” Dahl said."),
@@ -737,8 +742,8 @@ async def test_a_word_one_step_away_decides_between_quotes(db: Database) -> None
             Speaker("Mia Stone", ("Stone",), (), "person"),
         ),
     )
-    await index_article(db, GUILD, article, extraction)
-    answer = await top(QuoteAsker(db, QuoteSettings()), "Who said the result was a win for families?")
+    question = "Who said the result was a win for families?"
+    answer = await ask_article(db, "Council vote on housing", extraction, question)
     assert answer.speaker == "Mia Stone"
 
 
@@ -746,7 +751,6 @@ async def test_a_word_one_step_away_decides_between_quotes(db: Database) -> None
 async def test_how_did_x_describe_her_is_answered_by_what_x_called_her(db: Database) -> None:
     """"How did Ortega describe her?": the answer is the fragment of a sentence with a verb of naming
     ('called her "the conscience of this block"'), not his longer quote, whichever verb it used."""
-    article = await add_article(db, GUILD, "Baker dies at 91", "https://news.example/baker")
     extraction = Extraction(
         quotes=(
             q(
@@ -763,15 +767,13 @@ async def test_how_did_x_describe_her_is_answered_by_what_x_called_her(db: Datab
         ),
         speakers=(Speaker("Tomás Ortega", ("Ortega", "Father Tomás Ortega"), ("Father",), "person"),),
     )
-    await index_article(db, GUILD, article, extraction)
-    answer = await top(QuoteAsker(db, QuoteSettings()), "How did Ortega describe her?")
+    answer = await ask_article(db, "Baker dies at 91", extraction, "How did Ortega describe her?")
     assert answer.quote == "the conscience of this block."
 
 
 @pytest.mark.asyncio
 async def test_father_is_a_priests_title(db: Database) -> None:
     """'Father Tomás Ortega' is the one "the priest" means (and 'Rev.', 'pastor', 'vicar')."""
-    article = await add_article(db, GUILD, "Parish news", "https://news.example/parish")
     extraction = Extraction(
         quotes=(
             q("We will keep the doors open.", "Tomás Ortega", "“We will keep the doors open,” Ortega said."),
@@ -782,8 +784,7 @@ async def test_father_is_a_priests_title(db: Database) -> None:
             Speaker("Ana Lima", ("Lima",), ("baker",), "person"),
         ),
     )
-    await index_article(db, GUILD, article, extraction)
-    answer = await top(QuoteAsker(db, QuoteSettings()), "What did the priest say he would keep open?")
+    answer = await ask_article(db, "Parish news", extraction, "What did the priest say he would keep open?")
     assert answer.speaker == "Tomás Ortega"
 
 
@@ -791,7 +792,6 @@ async def test_father_is_a_priests_title(db: Database) -> None:
 async def test_a_phrasal_verb_in_the_question_finds_its_one_word_synonym(db: Database) -> None:
     """"Who turned down the offer?" for '"We rejected the offer," said Varga': 'turn down' is a
     WordNet phrasal verb whose synonym is 'reject'; the other quote on the offer has no refusal."""
-    article = await add_article(db, GUILD, "Pay talks", "https://news.example/pay")
     extraction = Extraction(
         quotes=(
             q("The offer stays open until Friday.", "Tom Brandt", "“The offer stays open,” Brandt said."),
@@ -802,15 +802,13 @@ async def test_a_phrasal_verb_in_the_question_finds_its_one_word_synonym(db: Dat
             Speaker("Tom Brandt", ("Brandt",), (), "person"),
         ),
     )
-    await index_article(db, GUILD, article, extraction)
-    answer = await top(QuoteAsker(db, QuoteSettings()), "Who turned down the offer?")
+    answer = await ask_article(db, "Pay talks", extraction, "Who turned down the offer?")
     assert answer.speaker == "Ines Varga"
 
 
 @pytest.mark.asyncio
 async def test_justice_is_a_judges_title(db: Database) -> None:
     """'Justice Miriam Oduya' is the one "the judge" means."""
-    article = await add_article(db, GUILD, "Court rules on poll case", "https://news.example/court")
     extraction = Extraction(
         quotes=(
             q("The petition is dismissed.", "Miriam Oduya", "“The petition is dismissed,” Oduya said."),
@@ -821,8 +819,8 @@ async def test_justice_is_a_judges_title(db: Database) -> None:
             Speaker("Ken Otieno", ("Otieno",), ("petitioner",), "person"),
         ),
     )
-    await index_article(db, GUILD, article, extraction)
-    answer = await top(QuoteAsker(db, QuoteSettings()), "What did the judge say about the petition?")
+    question = "What did the judge say about the petition?"
+    answer = await ask_article(db, "Court rules on poll case", extraction, question)
     assert answer.speaker == "Miriam Oduya"
 
 
@@ -858,7 +856,6 @@ async def test_a_nationality_is_found_in_the_story_title(db: Database) -> None:
 async def test_a_speakers_name_opening_the_topic_is_the_speaker_asked_about(db: Database) -> None:
     """"How did Herrera know the octopus was new?": 'know' does not end a speaker phrase for the
     parser, but 'Herrera' is a speaker in the store, so it is who the question is about."""
-    article = await add_article(db, GUILD, "New octopus found", "https://news.example/octopus")
     extraction = Extraction(
         quotes=(
             q("The arms are three times the length of the body.", "Camila Herrera", "“The arms,” she said"),
@@ -869,8 +866,8 @@ async def test_a_speakers_name_opening_the_topic_is_the_speaker_asked_about(db: 
             Speaker("Tom Reyes", ("Reyes",), ("geneticist",), "person"),
         ),
     )
-    await index_article(db, GUILD, article, extraction)
-    answer = await top(QuoteAsker(db, QuoteSettings()), "How did Herrera know the octopus was new?")
+    question = "How did Herrera know the octopus was new?"
+    answer = await ask_article(db, "New octopus found", extraction, question)
     assert answer.speaker == "Camila Herrera"
 
 
@@ -887,7 +884,6 @@ async def test_a_speech_act_is_found_by_the_words_it_is_said_with(
 ) -> None:
     """"Who apologised?" is answered by whoever said 'sorry', "who thanked?" by 'grateful': a reader
     names the act, the quote performs it."""
-    article = await add_article(db, GUILD, "Network down for a day", "https://news.example/outage")
     extraction = Extraction(
         quotes=(
             q("The outage hit the volunteers hardest.", "Tom Brandt", "“The outage ...,” Brandt said."),
@@ -898,14 +894,12 @@ async def test_a_speech_act_is_found_by_the_words_it_is_said_with(
             Speaker("Tom Brandt", ("Brandt",), (), "person"),
         ),
     )
-    await index_article(db, GUILD, article, extraction)
-    answer = await top(QuoteAsker(db, QuoteSettings()), question)
+    answer = await ask_article(db, "Network down for a day", extraction, question)
     assert answer.speaker == "Ines Varga"
 
 
 @pytest.mark.asyncio
 async def test_the_81_year_old_is_found_by_age(db: Database) -> None:
-    article = await add_article(db, GUILD, "Burglary in Elm Street", "https://news.example/elm")
     extraction = Extraction(
         quotes=(
             q("Somebody else was in my bedroom.", "Dolores Whitfield", "“Somebody ...,” Whitfield said."),
@@ -916,6 +910,5 @@ async def test_the_81_year_old_is_found_by_age(db: Database) -> None:
             Speaker("Ray Dunn", ("Dunn",), ("police sergeant",), "person"),
         ),
     )
-    await index_article(db, GUILD, article, extraction)
-    answer = await top(QuoteAsker(db, QuoteSettings()), "What did the 81-year-old say?")
+    answer = await ask_article(db, "Burglary in Elm Street", extraction, "What did the 81-year-old say?")
     assert answer.speaker == "Dolores Whitfield"
